@@ -1,0 +1,59 @@
+# Entry points of the artifact. Every target installs the npm dependencies on first use.
+# Heavy work (tool runs, measurements) is cached; see README.md.
+
+SHELL := /bin/bash
+TSX := node_modules/.bin/tsx
+STAMP := node_modules/.install-stamp
+
+.PHONY: all evaluate test check check-suite check-survey check-paper figures paper measure bench clean deps typecheck
+
+all: evaluate figures
+
+# npm ci only when the lockfile changed (or node_modules is missing).
+$(STAMP): package-lock.json package.json
+	npm ci --no-audit --no-fund
+	@touch $(STAMP)
+
+deps: $(STAMP)
+
+## make evaluate: load and validate the suite, run every available tool, write results/.
+evaluate: deps
+	$(TSX) pipeline/evaluate.ts
+
+## make test: type-check, then the unit and integration tests (vitest).
+test: deps typecheck
+	node_modules/.bin/vitest run
+
+typecheck: deps
+	node_modules/.bin/tsc --noEmit -p .
+
+## make check: every schema and consistency check (suite and ground truth, survey data, paper).
+check: check-suite check-survey check-paper
+
+check-suite: deps
+	$(TSX) pipeline/check-suite.ts
+
+check-survey: deps
+	$(TSX) pipeline/check-survey.ts
+
+check-paper: deps
+	$(TSX) pipeline/check-paper.ts
+
+## make figures: render every Vega-Lite figure (SVG + PDF) and LaTeX table from results/.
+figures: deps
+	$(TSX) pipeline/figures.ts
+
+## make paper: build paper/main.pdf with latexmk (needs TeX Live; see README.md).
+paper: deps
+	$(TSX) pipeline/paper.ts
+
+## make measure: run the measurement script on this machine and file the set under suite/ground-truth/measured/.
+measure: deps
+	$(TSX) pipeline/measure.ts
+
+## make bench: time ZZZ over the whole suite and the whole evaluate pipeline.
+bench: deps
+	$(TSX) pipeline/bench.ts
+
+clean:
+	rm -rf .work figures/out paper/main.pdf

@@ -1,0 +1,412 @@
+/**
+ * The one module that holds the zod schemas of the benchmark suite and of the results files.
+ *
+ * Every boundary of the pipeline goes through these schemas: suite YAML files (models, hardware,
+ * cells), ground-truth CSV rows, tool metadata, and the rows of results/*.csv.
+ * Units are part of field names (`_s`, `_bytes`, `_flops_per_s`, ...).
+ */
+import { z } from "zod";
+
+// ---------------------------------------------------------------- common
+
+export const Id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._+-]*$/, "expected a lower-case id of [a-z0-9._+-], e.g. 'llama-2-7b'");
+
+export const Precision = z.enum(["fp32", "tf32", "bf16", "fp16", "fp8", "int8"]);
+export type Precision = z.infer<typeof Precision>;
+
+/** Where a fact comes from: a bib key (with a place in the work), a URL, or both. */
+export const Source = z
+  .object({
+    bib: z.string().min(1).optional(),
+    url: z.string().url().optional(),
+    place: z.string().min(1).optional(),
+    note: z.string().optional(),
+  })
+  .strict()
+  .refine((s) => s.bib !== undefined || s.url !== undefined, {
+    message: "a source needs 'bib' (a key of bib/references.bib) or 'url'",
+  });
+export type Source = z.infer<typeof Source>;
+
+/** A number with its own source. */
+export const Sourced = z.object({ value: z.number().positive(), source: Source }).strict();
+export type Sourced = z.infer<typeof Sourced>;
+
+// ---------------------------------------------------------------- models
+
+export const TransformerArch = z
+  .object({
+    kind: z.enum(["decoder", "encoder"]),
+    n_layers: z.number().int().positive(),
+    d_model: z.number().int().positive(),
+    n_heads: z.number().int().positive(),
+    n_kv_heads: z.number().int().positive(),
+    d_ff: z.number().int().positive(),
+    vocab_size: z.number().int().positive(),
+    max_seq_len: z.number().int().positive(),
+    mlp: z.enum(["gelu", "swiglu"]),
+    norm: z.enum(["layernorm", "rmsnorm"]),
+    position: z.enum(["learned", "rope"]),
+    tied_embeddings: z.boolean(),
+    /** BERT token-type embeddings; 0 when absent. */
+    type_vocab_size: z.number().int().nonnegative().default(0),
+    /** BERT pooler (d_model x d_model dense + tanh). */
+    pooler: z.boolean().default(false),
+    /** Linear layers carry biases (GPT-2, BERT) or not (Llama). */
+    bias: z.boolean(),
+  })
+  .strict();
+export type TransformerArch = z.infer<typeof TransformerArch>;
+
+export const CnnArch = z
+  .object({
+    kind: z.literal("cnn"),
+    network: z.enum(["resnet50"]),
+    image_size: z.number().int().positive(),
+    num_classes: z.number().int().positive(),
+  })
+  .strict();
+export type CnnArch = z.infer<typeof CnnArch>;
+
+export const ModelArch = z.discriminatedUnion("kind", [
+  TransformerArch.extend({ kind: z.literal("decoder") }),
+  TransformerArch.extend({ kind: z.literal("encoder") }),
+  CnnArch,
+]);
+export type ModelArch = z.infer<typeof ModelArch>;
+
+export const Model = z
+  .object({
+    id: Id,
+    name: z.string().min(1),
+    source: Source,
+    /** Parameter count stated by the source, used as a cross-check of the builder. */
+    stated_params: z.number().positive().optional(),
+    arch: ModelArch,
+  })
+  .strict();
+export type Model = z.infer<typeof Model>;
+
+// ---------------------------------------------------------------- hardware
+
+const PeakFlops = z
+  .object({
+    fp32: Sourced.optional(),
+    tf32: Sourced.optional(),
+    bf16: Sourced.optional(),
+    fp16: Sourced.optional(),
+    fp8: Sourced.optional(),
+    int8: Sourced.optional(),
+  })
+  .strict();
+
+export const Link = z
+  .object({
+    kind: z.string().min(1),
+    /** Per-device bandwidth in one direction, bytes/s. */
+    bandwidth_bytes_per_s: Sourced,
+    latency_s: Sourced.optional(),
+  })
+  .strict();
+
+export const Hardware = z
+  .object({
+    id: Id,
+    name: z.string().min(1),
+    kind: z.enum(["gpu", "cpu"]),
+    /** SMs on a GPU, cores on a CPU. */
+    compute_units: Sourced,
+    boost_clock_hz: Sourced.optional(),
+    /** Dense (non-sparse) peak per precision, FLOP/s. */
+    peak_flops_per_s: PeakFlops,
+    mem_bandwidth_bytes_per_s: Sourced,
+    mem_capacity_bytes: Sourced,
+    l2_bytes: Sourced.optional(),
+    tdp_w: Sourced.optional(),
+    node: z
+      .object({
+        devices_per_node: z.number().int().positive(),
+        intra_node: Link.optional(),
+        inter_node: Link.optional(),
+      })
+      .strict(),
+    notes: z.string().optional(),
+  })
+  .strict();
+export type Hardware = z.infer<typeof Hardware>;
+
+// ---------------------------------------------------------------- cells
+
+const pos = z.number().int().positive();
+
+/** What runs in a cell. `kind` decides which parameters are required. */
+export const Workload = z.discriminatedUnion("kind", [
+  // operator level
+  z.object({ kind: z.literal("gemm"), m: pos, n: pos, k: pos, batch: pos.default(1), from_model: Id.optional() }).strict(),
+  z
+    .object({
+      kind: z.literal("attention-prefill"),
+      batch: pos,
+      seq_len: pos,
+      n_heads: pos,
+      n_kv_heads: pos,
+      head_dim: pos,
+      causal: z.boolean(),
+      from_model: Id.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal("attention-decode"),
+      batch: pos,
+      context_len: pos,
+      n_heads: pos,
+      n_kv_heads: pos,
+      head_dim: pos,
+      from_model: Id.optional(),
+    })
+    .strict(),
+  z.object({ kind: z.literal("norm"), norm: z.enum(["layernorm", "rmsnorm"]), rows: pos, cols: pos, from_model: Id.optional() }).strict(),
+  z.object({ kind: z.literal("softmax"), rows: pos, cols: pos, from_model: Id.optional() }).strict(),
+  z
+    .object({
+      kind: z.literal("elementwise"),
+      op: z.enum(["gelu", "silu", "silu-mul", "add", "rope", "relu"]),
+      elements: pos,
+      from_model: Id.optional(),
+    })
+    .strict(),
+  z.object({ kind: z.literal("embedding"), tokens: pos, d_model: pos, vocab_size: pos, from_model: Id.optional() }).strict(),
+  z
+    .object({
+      kind: z.literal("collective"),
+      op: z.enum(["all-reduce", "all-gather", "reduce-scatter", "send-recv"]),
+      bytes: pos,
+      n_devices: pos,
+    })
+    .strict(),
+  // model level
+  z.object({ kind: z.literal("inference"), model: Id, batch: pos, seq_len: pos.optional() }).strict(),
+  z.object({ kind: z.literal("prefill"), model: Id, batch: pos, seq_len: pos }).strict(),
+  z.object({ kind: z.literal("decode-step"), model: Id, batch: pos, context_len: pos }).strict(),
+  // serving level (MLPerf Inference style)
+  z
+    .object({
+      kind: z.literal("serving"),
+      model: Id,
+      scenario: z.enum(["offline", "server", "single-stream"]),
+      input_len: pos.optional(),
+      output_len: pos.optional(),
+    })
+    .strict(),
+  // training
+  z
+    .object({
+      kind: z.literal("training"),
+      model: Id,
+      global_batch: pos,
+      seq_len: pos.optional(),
+      /** A whole run to a quality target (MLPerf Training) or a steady-state iteration (Megatron). */
+      scope: z.enum(["iteration", "time-to-train"]),
+    })
+    .strict(),
+]);
+export type Workload = z.infer<typeof Workload>;
+export type WorkloadKind = Workload["kind"];
+
+export const Level = z.enum(["operator", "model", "serving", "multi-gpu"]);
+export type Level = z.infer<typeof Level>;
+
+/** Metrics and the units each accepts; `toCanonical` multiplies a value into the first unit listed. */
+export const METRIC_UNITS = {
+  latency: { s: 1, ms: 1e-3, us: 1e-6 },
+  throughput: { "samples/s": 1, "queries/s": 1, "tokens/s": 1 },
+  ttft_p99: { s: 1, ms: 1e-3 },
+  tpot_p99: { s: 1, ms: 1e-3 },
+  ttft_p50: { s: 1, ms: 1e-3 },
+  tpot_p50: { s: 1, ms: 1e-3 },
+  time_to_train: { s: 1, min: 60 },
+  achieved_flops_per_device: { "FLOP/s": 1, "TFLOP/s": 1e12 },
+  bus_bandwidth: { "B/s": 1, "GB/s": 1e9 },
+} as const satisfies Record<string, Record<string, number>>;
+export type Metric = keyof typeof METRIC_UNITS;
+export const MetricName = z.enum(Object.keys(METRIC_UNITS) as [Metric, ...Metric[]]);
+export const ALL_UNITS = [...new Set(Object.values(METRIC_UNITS).flatMap((u) => Object.keys(u)))];
+export const Unit = z.enum(ALL_UNITS as [string, ...string[]]);
+
+export function unitFactor(metric: Metric, unit: string): number | undefined {
+  const table = METRIC_UNITS[metric] as Record<string, number>;
+  return table[unit];
+}
+
+export const Parallelism = z
+  .object({ tp: pos.default(1), pp: pos.default(1), dp: pos.default(1) })
+  .strict();
+
+export const Cell = z
+  .object({
+    id: Id,
+    level: Level,
+    workload: Workload,
+    hardware: Id,
+    n_devices: pos.default(1),
+    parallelism: Parallelism.default({}),
+    precision: Precision,
+    /** The software stack the cell is about, e.g. 'pytorch-eager', 'tensorrt', 'any'. */
+    engine: z.string().min(1).default("any"),
+    metric: MetricName,
+    unit: Unit,
+    notes: z.string().optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (unitFactor(c.metric, c.unit) === undefined) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["unit"],
+        message: `unit '${c.unit}' is not a unit of metric '${c.metric}'; expected one of ${Object.keys(METRIC_UNITS[c.metric]).join(", ")}`,
+      });
+    }
+    const p = c.parallelism;
+    if (p.tp * p.pp * p.dp !== c.n_devices) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["parallelism"],
+        message: `tp*pp*dp = ${p.tp * p.pp * p.dp} must equal n_devices = ${c.n_devices}`,
+      });
+    }
+  });
+export type Cell = z.infer<typeof Cell>;
+
+export const CellFile = z.object({ cells: z.array(Cell) }).strict();
+
+// ---------------------------------------------------------------- ground truth
+
+/** One measured value for one cell; CSV columns in this order. */
+export const GROUND_TRUTH_COLUMNS = [
+  "gt_id",
+  "cell_id",
+  "value",
+  "unit",
+  "source_kind",
+  "bib",
+  "place",
+  "script",
+  "device",
+  "versions",
+  "date",
+  "notes",
+] as const;
+
+const emptyToUndef = (v: unknown) => (v === "" ? undefined : v);
+const optStr = z.preprocess(emptyToUndef, z.string().min(1).optional());
+
+export const GroundTruthRow = z
+  .object({
+    gt_id: Id,
+    cell_id: Id,
+    value: z.coerce.number().positive(),
+    unit: Unit,
+    source_kind: z.enum(["published", "measured"]),
+    bib: optStr,
+    place: optStr,
+    script: optStr,
+    device: optStr,
+    versions: optStr,
+    date: optStr,
+    notes: optStr,
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.source_kind === "published") {
+      for (const f of ["bib", "place"] as const)
+        if (!r[f]) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [f], message: `a published value needs '${f}' (bib key, and the table/figure/file it comes from)` });
+    } else {
+      for (const f of ["script", "device", "versions", "date"] as const)
+        if (!r[f]) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [f], message: `a measured value needs '${f}'` });
+    }
+  });
+export type GroundTruthRow = z.infer<typeof GroundTruthRow>;
+
+// ---------------------------------------------------------------- tools and results
+
+export const ToolMetadata = z
+  .object({
+    name: Id,
+    display_name: z.string().min(1),
+    version: z.string().min(1),
+    repository: z.string().url().optional(),
+    commit: z.string().optional(),
+    license: z.string().min(1),
+    bib: z.string().min(1).optional(),
+    methodology: z.string().min(1),
+    runner: z
+      .object({
+        kind: z.enum(["library", "local", "docker"]),
+        /** Environment variables that point at a local install. */
+        env: z.array(z.string()).default([]),
+        docker_image: z.string().optional(),
+      })
+      .strict(),
+    notes: z.string().optional(),
+  })
+  .strict();
+export type ToolMetadata = z.infer<typeof ToolMetadata>;
+
+export const PREDICTION_COLUMNS = [
+  "tool",
+  "tool_version",
+  "cell_id",
+  "metric",
+  "unit",
+  "predicted",
+  "status",
+  "reason",
+  "wall_s",
+] as const;
+export const PredictionStatus = z.enum(["ok", "failed", "not-run"]);
+export const PredictionRow = z
+  .object({
+    tool: Id,
+    tool_version: z.string().min(1),
+    cell_id: Id,
+    metric: MetricName,
+    unit: Unit,
+    predicted: z.preprocess(emptyToUndef, z.coerce.number().positive().optional()),
+    status: PredictionStatus,
+    reason: z.preprocess((v) => (v === undefined ? "" : v), z.string()),
+    /** Provenance column: wall time of the tool for this cell; excluded from reproducibility diffs. */
+    wall_s: z.coerce.number().nonnegative(),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.status === "ok" && r.predicted === undefined)
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["predicted"], message: "status ok needs a positive 'predicted'" });
+    if (r.status !== "ok" && r.predicted !== undefined)
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["predicted"], message: `status ${r.status} must leave 'predicted' empty` });
+    if (r.status !== "ok" && r.reason === "")
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["reason"], message: `status ${r.status} needs a reason` });
+  });
+export type PredictionRow = z.infer<typeof PredictionRow>;
+
+/** Provenance columns: ignored when CI compares regenerated results with committed ones. */
+export const PROVENANCE_COLUMNS = ["wall_s"] as const;
+
+export const ACCURACY_COLUMNS = [
+  "tool",
+  "tool_version",
+  "cell_id",
+  "level",
+  "hardware",
+  "metric",
+  "unit",
+  "gt_id",
+  "gt_source_kind",
+  "gt_source",
+  "measured",
+  "predicted",
+  "abs_pct_error",
+] as const;
+export const SUMMARY_COLUMNS = ["tool", "category", "n", "mape", "median_ape", "max_ape", "spearman"] as const;

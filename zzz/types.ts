@@ -1,0 +1,131 @@
+/**
+ * ZZZ's input and output types. ZZZ is a pure library: no file, network or process I/O.
+ * The pipeline turns validated suite data (pipeline/lib/schema.ts) into these types; they are
+ * structurally compatible with the schema's inferred types.
+ */
+
+export type Dtype = "fp32" | "tf32" | "bf16" | "fp16" | "fp8" | "int8";
+
+export interface TransformerArch {
+  kind: "decoder" | "encoder";
+  n_layers: number;
+  d_model: number;
+  n_heads: number;
+  n_kv_heads: number;
+  d_ff: number;
+  vocab_size: number;
+  max_seq_len: number;
+  mlp: "gelu" | "swiglu";
+  norm: "layernorm" | "rmsnorm";
+  position: "learned" | "rope";
+  tied_embeddings: boolean;
+  type_vocab_size: number;
+  pooler: boolean;
+  bias: boolean;
+}
+
+export interface CnnArch {
+  kind: "cnn";
+  network: "resnet50";
+  image_size: number;
+  num_classes: number;
+}
+
+export type ModelArch = TransformerArch | CnnArch;
+
+/** What to build an operator list for. */
+export type Scenario =
+  | { kind: "inference"; batch: number; seq_len?: number } // full forward (CNN, encoder)
+  | { kind: "prefill"; batch: number; seq_len: number } // decoder prompt processing
+  | { kind: "decode-step"; batch: number; context_len: number }; // one new token per sequence, KV cache of context_len
+
+export type OpKind =
+  | "gemm"
+  | "bgemm"
+  | "conv2d"
+  | "attention-prefill"
+  | "attention-decode"
+  | "norm"
+  | "softmax"
+  | "elementwise"
+  | "embedding"
+  | "pool";
+
+/** One operator (kernel) with exact work and minimum traffic. */
+export interface Op {
+  name: string;
+  kind: OpKind;
+  /** Floating-point operations (a multiply-add counts 2). */
+  flops: number;
+  /** Minimum DRAM bytes: each input read once, each output written once. */
+  bytes: number;
+  /** Weight parameters this op owns (for parameter counts and memory), elements. */
+  param_elems: number;
+  /** GEMM-like shape when the op runs on tensor cores: C[m,n] += A[m,k] B[k,n], `batch` times. */
+  gemm?: { m: number; n: number; k: number; batch: number };
+  /** How many identical copies of this op run (e.g. per layer); flops/bytes are for ONE copy. */
+  count: number;
+}
+
+/** A device as ZZZ sees it. Peaks are dense, per precision, FLOP/s. */
+export interface DeviceSpec {
+  name: string;
+  compute_units: number; // SMs
+  peak_flops_per_s: Partial<Record<Dtype, number>>;
+  /** Peak for non-tensor-core math (fp32 CUDA cores); used by norm/softmax/elementwise. */
+  vector_flops_per_s: number;
+  mem_bandwidth_bytes_per_s: number;
+  mem_capacity_bytes: number;
+  l2_bytes?: number;
+}
+
+/** Calibration knobs; defaults are in zzz/params.ts with the reason for each value. */
+export interface EngineParams {
+  /** Achievable fraction of peak tensor FLOP/s for large GEMMs. */
+  gemm_compute_efficiency: number;
+  /** Achievable fraction of peak memory bandwidth. */
+  mem_efficiency: number;
+  /** Fixed cost per kernel launch, seconds. */
+  launch_overhead_s: number;
+  /** GEMM output tile (rows x cols) used for wave quantization. */
+  tile_m: number;
+  tile_n: number;
+  /** Achievable fraction of peak for attention kernels (fused, FlashAttention-like). */
+  attention_compute_efficiency: number;
+}
+
+export type Bound = "compute" | "memory" | "overhead";
+
+export interface OpPrediction {
+  op: Op;
+  /** Latency of ONE copy, seconds. */
+  latency_s: number;
+  bound: Bound;
+  compute_s: number;
+  memory_s: number;
+  /** Fraction of the SMs busy in the last wave (1 = no quantization loss). */
+  wave_efficiency: number;
+}
+
+export interface MemoryFootprint {
+  weights_bytes: number;
+  activations_bytes: number;
+  kv_cache_bytes: number;
+  total_bytes: number;
+  capacity_bytes: number;
+  fits: boolean;
+}
+
+export interface Prediction {
+  total_latency_s: number;
+  ops: OpPrediction[];
+  memory: MemoryFootprint;
+}
+
+export type CollectiveOp = "all-reduce" | "all-gather" | "reduce-scatter" | "send-recv";
+
+export interface LinkSpec {
+  /** Per-device one-direction bandwidth, bytes/s. */
+  bandwidth_bytes_per_s: number;
+  latency_s: number;
+}
