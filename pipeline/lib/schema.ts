@@ -21,12 +21,14 @@ export const Source = z
   .object({
     bib: z.string().min(1).optional(),
     url: z.string().url().optional(),
+    /** A file of this repository (e.g. a measured set) the value was read from. */
+    file: z.string().min(1).optional(),
     place: z.string().min(1).optional(),
     note: z.string().optional(),
   })
   .strict()
-  .refine((s) => s.bib !== undefined || s.url !== undefined, {
-    message: "a source needs 'bib' (a key of bib/references.bib) or 'url'",
+  .refine((s) => s.bib !== undefined || s.url !== undefined || s.file !== undefined, {
+    message: "a source needs 'bib' (a key of bib/*.bib), 'url', or 'file' (a path in this repository)",
   });
 export type Source = z.infer<typeof Source>;
 

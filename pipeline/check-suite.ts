@@ -1,0 +1,47 @@
+#!/usr/bin/env -S node_modules/.bin/tsx
+/**
+ * make check-suite: validate the benchmark suite (models, hardware, cells, ground truth), check that
+ * the generated cell file is up to date, and validate the committed results/*.csv against their
+ * schemas. Prints counts; exits 1 listing every problem.
+ */
+import { chalk } from "zx";
+import { readFileSync, existsSync } from "node:fs";
+import { loadSuite, SuiteError, validate, formatProblems, type Problem } from "./lib/suite.ts";
+import { render, OUT } from "./gen-cells.ts";
+import { readCsv } from "./lib/io.ts";
+import { PredictionRow, PREDICTION_COLUMNS } from "./lib/schema.ts";
+
+const problems: Problem[] = [];
+let suite;
+try {
+  suite = loadSuite(".");
+} catch (e) {
+  if (!(e instanceof SuiteError)) throw e;
+  problems.push(...e.problems);
+}
+if (!existsSync(OUT) || readFileSync(OUT, "utf8") !== render())
+  problems.push({ file: OUT, field: "(file)", message: "out of date with pipeline/gen-cells.ts: run node_modules/.bin/tsx pipeline/gen-cells.ts" });
+
+const pred = "results/predictions.csv";
+if (existsSync(pred)) {
+  const header = readFileSync(pred, "utf8").split("\n")[0];
+  if (header !== PREDICTION_COLUMNS.join(","))
+    problems.push({ file: pred, field: "(header)", message: `expected columns ${PREDICTION_COLUMNS.join(",")}` });
+  readCsv(pred).forEach((r, i) => validate(PredictionRow, r, pred, `row ${i + 2}`, problems));
+}
+
+if (suite) {
+  const count = (xs: string[]) => Object.fromEntries([...xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<string, number>())].sort());
+  const cells = [...suite.cells.values()];
+  const gtCells = new Set(suite.groundTruth.map((g) => g.cell_id));
+  console.log(`suite: ${suite.models.size} models, ${suite.hardware.size} hardware, ${cells.length} cells`);
+  console.log("cells per level:", count(cells.map((c) => c.level)));
+  console.log("cells with ground truth per level:", count(cells.filter((c) => gtCells.has(c.id)).map((c) => c.level)));
+  console.log("ground-truth values per source kind:", count(suite.groundTruth.map((g) => g.source_kind)));
+  console.log("ground-truth values per source:", count(suite.groundTruth.map((g) => g.bib ?? g.device ?? "?")));
+}
+if (problems.length) {
+  console.error(chalk.red(`check-suite: FAILED\n${formatProblems(problems)}`));
+  process.exit(1);
+}
+console.log(chalk.green("check-suite: ok"));

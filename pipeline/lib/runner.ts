@@ -1,0 +1,123 @@
+/**
+ * The one runner shared by every tool adapter.
+ *
+ * - A failing cell gets status=failed with its reason and never stops the others (nor other tools).
+ * - A cell the tool does not support gets status=not-run with the tool's reason.
+ * - A tool that is not installed here re-parses its recorded raw outputs (results/raw/<tool>/);
+ *   a cell with no recorded output is not-run, with the reason. Numbers are never filled in.
+ * - Each finished cell is appended to a journal (.work/evaluate/<tool>.jsonl) keyed by the suite's
+ *   and the tool's fingerprint, so an interrupted run resumes without redoing finished cells.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { createHash } from "node:crypto";
+import type { Cell, PredictionRow } from "./schema.ts";
+import { PredictionRow as PredictionRowSchema } from "./schema.ts";
+import type { ToolAdapter, ToolContext } from "./tool.ts";
+import { convertToCellUnit, type Suite } from "./suite.ts";
+import { writeFileAtomic, compareStrings } from "./io.ts";
+
+export interface RunOptions {
+  rawDir: string; // results/raw
+  journalDir: string; // .work/evaluate
+  workDir: string; // .work/tools
+  onProgress?: (tool: string, done: number, total: number, row: PredictionRow) => void;
+}
+
+/** A fingerprint of everything a tool's predictions depend on: suite cells + tool metadata. */
+export function fingerprint(adapter: ToolAdapter, cells: Cell[]): string {
+  const h = createHash("sha256");
+  h.update(JSON.stringify(adapter.metadata));
+  for (const c of cells) h.update(JSON.stringify(c));
+  return h.digest("hex").slice(0, 16);
+}
+
+function rawPath(rawDir: string, tool: string, cellId: string): string {
+  return join(rawDir, tool, `${cellId}.txt`);
+}
+
+function readJournal(path: string, fp: string): Map<string, PredictionRow> {
+  const done = new Map<string, PredictionRow>();
+  if (!existsSync(path)) return done;
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      const entry = JSON.parse(line) as { fp: string; row: unknown };
+      if (entry.fp !== fp) continue;
+      const r = PredictionRowSchema.safeParse(entry.row);
+      if (r.success) done.set(r.data.cell_id, r.data);
+    } catch {
+      // A torn last line from an interrupted run: ignore it, the cell is redone.
+    }
+  }
+  return done;
+}
+
+export async function runTool(adapter: ToolAdapter, suite: Suite, opts: RunOptions): Promise<PredictionRow[]> {
+  const meta = adapter.metadata;
+  const ctx: ToolContext = { suite, workDir: join(opts.workDir, meta.name) };
+  const cells = [...suite.cells.values()].sort((a, b) => compareStrings(a.id, b.id));
+  const fp = fingerprint(adapter, cells);
+  mkdirSync(opts.journalDir, { recursive: true });
+  const journal = join(opts.journalDir, `${meta.name}.jsonl`);
+  const done = readJournal(journal, fp);
+  const avail = await adapter.availability(ctx);
+  const rows: PredictionRow[] = [];
+
+  const base = { tool: meta.name, tool_version: meta.version };
+  let i = 0;
+  for (const cell of cells) {
+    i++;
+    const prior = done.get(cell.id);
+    if (prior) {
+      rows.push(prior);
+      continue;
+    }
+    const started = performance.now();
+    let row: PredictionRow;
+    const finish = (r: Omit<PredictionRow, "wall_s" | "tool" | "tool_version" | "cell_id" | "metric" | "unit">): PredictionRow => ({
+      ...base,
+      cell_id: cell.id,
+      metric: cell.metric,
+      unit: cell.unit,
+      ...r,
+      wall_s: (performance.now() - started) / 1000,
+    });
+    try {
+      const support = adapter.supports(cell, ctx);
+      if (!support.ok) {
+        row = finish({ predicted: undefined, status: "not-run", reason: support.reason });
+      } else {
+        let raw: string | undefined;
+        const recorded = rawPath(opts.rawDir, meta.name, cell.id);
+        if (avail.available) {
+          const prepared = await adapter.prepare(cell, ctx);
+          raw = await adapter.invoke(prepared, cell, ctx);
+          if (adapter.recordRaw) writeFileAtomic(recorded, raw);
+        } else if (adapter.recordRaw && existsSync(recorded)) {
+          raw = readFileSync(recorded, "utf8");
+        }
+        if (raw === undefined) {
+          row = finish({ predicted: undefined, status: "not-run", reason: `tool not available here (${avail.reason ?? "unknown"}) and no recorded output` });
+        } else {
+          const p = adapter.parse(raw, cell, ctx);
+          const v = convertToCellUnit(cell, p.value, p.unit);
+          if (v === undefined) throw new Error(`tool reported unit '${p.unit}', which is not a unit of metric '${cell.metric}'`);
+          if (!(v > 0) || !Number.isFinite(v)) throw new Error(`tool reported a non-positive or non-finite value (${p.value} ${p.unit})`);
+          row = finish({ predicted: v, status: "ok", reason: avail.available ? "" : "re-parsed recorded output" });
+        }
+      }
+    } catch (e) {
+      row = finish({ predicted: undefined, status: "failed", reason: ((e as Error).message ?? String(e)).split("\n")[0]!.slice(0, 300) });
+    }
+    rows.push(row);
+    appendFileSync(journal, JSON.stringify({ fp, row }) + "\n");
+    opts.onProgress?.(meta.name, i, cells.length, row);
+  }
+  return rows;
+}
+
+/** Forget a tool's journal once its rows are safely in results/. */
+export function clearJournal(journalDir: string, tool: string): void {
+  rmSync(join(journalDir, `${tool}.jsonl`), { force: true });
+}

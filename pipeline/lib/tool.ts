@@ -1,0 +1,50 @@
+/**
+ * The tool interface. Every tool under test (ZZZ, ASTRA-sim, Vidur, Timeloop, ...) implements it,
+ * and one runner (runner.ts) drives them all:
+ *
+ *   supports(cell)  -> which cells the tool can predict (else: not-run, with the reason)
+ *   prepare(cell)   -> the tool's input files / arguments for that cell
+ *   invoke(inputs)  -> run the tool, returning its raw output (text); the runner records it
+ *   parse(raw)      -> one normalized prediction in the cell's metric, with its unit
+ *
+ * When a tool is not installed here, the runner re-parses the raw outputs recorded under
+ * results/raw/<tool>/ (committed), so `make evaluate` reproduces the results without the tool.
+ */
+import type { Cell, ToolMetadata } from "./schema.ts";
+import type { Suite } from "./suite.ts";
+
+export type Support = { ok: true } | { ok: false; reason: string };
+
+export interface Availability {
+  available: boolean;
+  /** Why not, e.g. "ASTRASIM_BIN is not set". */
+  reason?: string;
+}
+
+export interface ToolContext {
+  suite: Suite;
+  /** Scratch directory for this tool's inputs (outside results/). */
+  workDir: string;
+}
+
+export interface ParsedPrediction {
+  value: number;
+  unit: string;
+}
+
+export interface ToolAdapter<Prepared = unknown> {
+  metadata: ToolMetadata;
+  /** Whether the tool can run on this machine now. */
+  availability(ctx: ToolContext): Promise<Availability>;
+  supports(cell: Cell, ctx: ToolContext): Support;
+  prepare(cell: Cell, ctx: ToolContext): Promise<Prepared>;
+  /** Runs the tool; returns its raw output as text (stdout, or a file it wrote). */
+  invoke(prepared: Prepared, cell: Cell, ctx: ToolContext): Promise<string>;
+  parse(raw: string, cell: Cell, ctx: ToolContext): ParsedPrediction;
+  /**
+   * Whether raw outputs are worth recording under results/raw/<tool>/. External tools: yes (they
+   * are the fixtures and what evaluate re-parses when the tool is absent). ZZZ: no (it is a
+   * library that always runs, and its output is cheap to recompute).
+   */
+  recordRaw: boolean;
+}

@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runTool } from "../../pipeline/lib/runner.ts";
+import { loadSuite } from "../../pipeline/lib/suite.ts";
+import type { ToolAdapter } from "../../pipeline/lib/tool.ts";
+import type { Cell } from "../../pipeline/lib/schema.ts";
+import { tempSuite, goodCell } from "./helpers.ts";
+
+const cells = [
+  goodCell,
+  { ...goodCell, id: "b-fails" },
+  { ...goodCell, id: "c-unsupported" },
+  { ...goodCell, id: "d-ms", unit: "ms" },
+];
+
+function fakeTool(opts: { available: boolean; calls: string[] }): ToolAdapter<Cell> {
+  return {
+    metadata: { name: "fake", display_name: "Fake", version: "0.1", license: "MIT", methodology: "test", runner: { kind: "local", env: ["FAKE_BIN"] } },
+    recordRaw: true,
+    availability: async () => (opts.available ? { available: true } : { available: false, reason: "FAKE_BIN is not set" }),
+    supports: (c) => (c.id === "c-unsupported" ? { ok: false, reason: "no model for this" } : { ok: true }),
+    prepare: async (c) => c,
+    invoke: async (c) => {
+      opts.calls.push(c.id);
+      if (c.id === "b-fails") throw new Error("simulator crashed: segfault\nstack...");
+      return "latency_ms=2.5\n";
+    },
+    parse: (raw) => ({ value: Number(/latency_ms=([\d.]+)/.exec(raw)![1]), unit: "ms" }),
+  };
+}
+
+function setup() {
+  const root = tempSuite(cells);
+  const suite = loadSuite(root, { groundTruth: false });
+  const dirs = { rawDir: join(root, "results/raw"), journalDir: join(root, ".work/evaluate"), workDir: join(root, ".work/tools") };
+  return { root, suite, dirs };
+}
+
+describe("the shared runner", () => {
+  it("isolates failures, reports unsupported cells, converts units, records raw outputs", async () => {
+    const { suite, dirs } = setup();
+    const calls: string[] = [];
+    const rows = await runTool(fakeTool({ available: true, calls }), suite, dirs);
+    const by = Object.fromEntries(rows.map((r) => [r.cell_id, r]));
+    expect(by["b-fails"]).toMatchObject({ status: "failed", reason: "simulator crashed: segfault", predicted: undefined });
+    expect(by["c-unsupported"]).toMatchObject({ status: "not-run", reason: "no model for this" });
+    expect(by[goodCell.id]).toMatchObject({ status: "ok", predicted: 0.0025, unit: "s" });
+    expect(by["d-ms"]).toMatchObject({ status: "ok", predicted: 2.5, unit: "ms" });
+    expect(readFileSync(join(dirs.rawDir, "fake", `${goodCell.id}.txt`), "utf8")).toBe("latency_ms=2.5\n");
+  });
+
+  it("re-parses recorded outputs when the tool is absent, and never fills in missing ones", async () => {
+    const { suite, dirs } = setup();
+    mkdirSync(join(dirs.rawDir, "fake"), { recursive: true });
+    writeFileSync(join(dirs.rawDir, "fake", `${goodCell.id}.txt`), "latency_ms=4\n");
+    const calls: string[] = [];
+    const rows = await runTool(fakeTool({ available: false, calls }), suite, dirs);
+    expect(calls).toEqual([]);
+    const by = Object.fromEntries(rows.map((r) => [r.cell_id, r]));
+    expect(by[goodCell.id]).toMatchObject({ status: "ok", predicted: 0.004, reason: "re-parsed recorded output" });
+    expect(by["d-ms"]).toMatchObject({ status: "not-run", predicted: undefined });
+    expect(by["d-ms"]!.reason).toMatch(/FAKE_BIN is not set/);
+  });
+
+  it("resumes an interrupted run without redoing finished cells", async () => {
+    const { suite, dirs } = setup();
+    const first: string[] = [];
+    await runTool(fakeTool({ available: true, calls: first }), suite, dirs);
+    expect(first.length).toBe(3);
+    expect(existsSync(join(dirs.journalDir, "fake.jsonl"))).toBe(true);
+    // Simulate an interruption after two cells: keep only the first two journal lines.
+    const j = join(dirs.journalDir, "fake.jsonl");
+    writeFileSync(j, readFileSync(j, "utf8").split("\n").slice(0, 2).join("\n") + "\n{\"torn");
+    const second: string[] = [];
+    const rows = await runTool(fakeTool({ available: true, calls: second }), suite, dirs);
+    expect(rows).toHaveLength(4);
+    expect(second.length).toBeLessThan(first.length);
+    expect(second).not.toContain(rows[0]!.cell_id);
+  });
+});

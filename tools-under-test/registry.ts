@@ -1,0 +1,5 @@
+/** Every tool under test, in the order `make evaluate` runs them. Each implements pipeline/lib/tool.ts. */
+import type { ToolAdapter } from "../pipeline/lib/tool.ts";
+import { zzzAdapter } from "./zzz/adapter.ts";
+
+export const TOOLS: ToolAdapter<any>[] = [zzzAdapter];

@@ -1,0 +1,218 @@
+/**
+ * ZZZ as a tool under test: a thin adapter from suite cells to the pure engine in zzz/.
+ * Same interface as every other tool (pipeline/lib/tool.ts); the engine runs in-process.
+ */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parse as parseYaml } from "yaml";
+import {
+  predict,
+  predictSingleOp,
+  gemmOp,
+  attentionPrefillOp,
+  attentionDecodeOp,
+  normOp,
+  softmaxOp,
+  elementwiseOp,
+  embeddingOp,
+  collectiveLatency,
+  memoryFootprint,
+  DEFAULT_PARAMS,
+} from "../../zzz/index.ts";
+import type { DeviceSpec, Dtype, ModelArch, Op, Scenario, Bound } from "../../zzz/types.ts";
+import { ToolMetadata, type Cell, type Hardware, type Model } from "../../pipeline/lib/schema.ts";
+import type { Suite } from "../../pipeline/lib/suite.ts";
+import type { ToolAdapter, Support } from "../../pipeline/lib/tool.ts";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+export const metadata = ToolMetadata.parse(parseYaml(readFileSync(`${here}metadata.yaml`, "utf8")));
+
+/** Batches tried for offline (throughput) cells; the best one that fits is ZZZ's prediction. */
+export const OFFLINE_BATCHES = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048];
+
+export function deviceSpec(hw: Hardware): DeviceSpec {
+  const peaks: Partial<Record<Dtype, number>> = {};
+  for (const [k, v] of Object.entries(hw.peak_flops_per_s)) if (v) peaks[k as Dtype] = v.value;
+  return {
+    name: hw.name,
+    compute_units: hw.compute_units.value,
+    peak_flops_per_s: peaks,
+    vector_flops_per_s: hw.peak_flops_per_s.fp32?.value ?? Math.min(...Object.values(peaks)),
+    mem_bandwidth_bytes_per_s: hw.mem_bandwidth_bytes_per_s.value,
+    mem_capacity_bytes: hw.mem_capacity_bytes.value,
+    l2_bytes: hw.l2_bytes?.value,
+  };
+}
+
+/** The single operator of an operator-level cell, or undefined for other kinds. */
+export function operatorOf(cell: Cell): Op | undefined {
+  const w = cell.workload;
+  const dt = cell.precision;
+  switch (w.kind) {
+    case "gemm":
+      return gemmOp(w.m, w.n, w.k, w.batch, dt);
+    case "attention-prefill":
+      return attentionPrefillOp({ batch: w.batch, seq_len: w.seq_len, n_heads: w.n_heads, n_kv_heads: w.n_kv_heads, head_dim: w.head_dim, causal: w.causal }, dt);
+    case "attention-decode":
+      return attentionDecodeOp({ batch: w.batch, context_len: w.context_len, n_heads: w.n_heads, n_kv_heads: w.n_kv_heads, head_dim: w.head_dim }, dt);
+    case "norm":
+      return normOp(w.norm, w.rows, w.cols, dt);
+    case "softmax":
+      return softmaxOp(w.rows, w.cols, dt);
+    case "elementwise":
+      return elementwiseOp(w.op, w.elements, dt);
+    case "embedding":
+      return embeddingOp(w.tokens, w.d_model, w.vocab_size, dt);
+    default:
+      return undefined;
+  }
+}
+
+/** The model-level scenario of a cell, or undefined. */
+export function scenarioOf(cell: Cell): { model: string; scenario: Scenario } | undefined {
+  const w = cell.workload;
+  switch (w.kind) {
+    case "inference":
+      return { model: w.model, scenario: { kind: "inference", batch: w.batch, seq_len: w.seq_len } };
+    case "prefill":
+      return { model: w.model, scenario: { kind: "prefill", batch: w.batch, seq_len: w.seq_len } };
+    case "decode-step":
+      return { model: w.model, scenario: { kind: "decode-step", batch: w.batch, context_len: w.context_len } };
+    default:
+      return undefined;
+  }
+}
+
+function arch(suite: Suite, id: string): ModelArch {
+  const m: Model | undefined = suite.models.get(id);
+  if (!m) throw new Error(`unknown model '${id}'`);
+  return m.arch as ModelArch;
+}
+
+const GB = 1e9;
+
+interface Estimate {
+  value: number;
+  unit: string;
+  flops: number;
+  bytes: number;
+  latency_s: number;
+  bound: Bound;
+  detail: string;
+}
+
+/** Decide whether ZZZ v1 can predict a cell, and why not. */
+export function supports(cell: Cell, suite: Suite): Support {
+  const w = cell.workload;
+  const hw = suite.hardware.get(cell.hardware);
+  if (!hw) return { ok: false, reason: `unknown hardware ${cell.hardware}` };
+  if (w.kind === "collective") {
+    if (cell.metric !== "latency") return { ok: false, reason: `ZZZ v1 predicts collective latency only, not ${cell.metric}` };
+    if (!hw.node.intra_node) return { ok: false, reason: "hardware has no intra-node link description" };
+    if (w.n_devices > hw.node.devices_per_node) return { ok: false, reason: "multi-node collectives need an inter-node network model (not in ZZZ v1)" };
+    return { ok: true };
+  }
+  if (w.kind === "training") return { ok: false, reason: "training (iterations, time-to-train) is not modelled in ZZZ v1" };
+  if (w.kind === "serving") {
+    const m = suite.models.get(w.model);
+    if (!m) return { ok: false, reason: `unknown model ${w.model}` };
+    if (m.arch.kind === "decoder") return { ok: false, reason: "LLM serving throughput/latency needs a batching and scheduling model (not in ZZZ v1)" };
+    if (w.scenario !== "offline" || cell.metric !== "throughput")
+      return { ok: false, reason: `ZZZ v1 predicts offline throughput only, not ${w.scenario} ${cell.metric}` };
+    if (m.arch.kind === "encoder" && w.input_len === undefined) return { ok: false, reason: "encoder serving cell needs workload.input_len" };
+    return { ok: true };
+  }
+  if (cell.n_devices !== 1) return { ok: false, reason: `ZZZ v1 is single-device; this cell uses ${cell.n_devices} devices` };
+  if (cell.metric !== "latency") return { ok: false, reason: `ZZZ v1 predicts latency for this kind of cell, not ${cell.metric}` };
+  if (operatorOf(cell)) return { ok: true };
+  const s = scenarioOf(cell);
+  if (!s) return { ok: false, reason: `workload kind ${w.kind} not supported` };
+  const mem = memoryFootprint(arch(suite, s.model), s.scenario, cell.precision, deviceSpec(hw));
+  if (!mem.fits)
+    return {
+      ok: false,
+      reason: `ZZZ memory check: needs ${(mem.total_bytes / GB).toFixed(1)} GB > ${(mem.capacity_bytes / GB).toFixed(1)} GB on ${hw.id}`,
+    };
+  return { ok: true };
+}
+
+function summarize(ops: { op: Op; latency_s: number; bound: Bound }[]): { flops: number; bytes: number; latency_s: number; bound: Bound } {
+  let flops = 0;
+  let bytes = 0;
+  let latency = 0;
+  const byBound: Record<Bound, number> = { compute: 0, memory: 0, overhead: 0 };
+  for (const o of ops) {
+    flops += o.op.flops * o.op.count;
+    bytes += o.op.bytes * o.op.count;
+    latency += o.latency_s * o.op.count;
+    byBound[o.bound] += o.latency_s * o.op.count;
+  }
+  const bound = (Object.entries(byBound) as [Bound, number][]).sort((a, b) => b[1] - a[1])[0]![0];
+  return { flops, bytes, latency_s: latency, bound };
+}
+
+/** ZZZ's estimate for a supported cell, with the work it counted. */
+export function estimate(cell: Cell, suite: Suite): Estimate {
+  const hw = suite.hardware.get(cell.hardware)!;
+  const dev = deviceSpec(hw);
+  const dt = cell.precision;
+  const w = cell.workload;
+  if (w.kind === "collective") {
+    const link = hw.node.intra_node!;
+    const t = collectiveLatency(w.op, w.bytes, w.n_devices, {
+      bandwidth_bytes_per_s: link.bandwidth_bytes_per_s.value,
+      latency_s: link.latency_s?.value ?? 0,
+    });
+    return { value: t, unit: "s", flops: 0, bytes: w.bytes, latency_s: t, bound: "memory", detail: `${w.op} ring model` };
+  }
+  if (w.kind === "serving") {
+    const a = arch(suite, w.model);
+    let best: { tput: number; batch: number; latency_s: number; s: ReturnType<typeof summarize> } | undefined;
+    for (const b of OFFLINE_BATCHES) {
+      const scenario: Scenario = { kind: "inference", batch: b, seq_len: w.input_len };
+      if (!memoryFootprint(a, scenario, dt, dev).fits) break;
+      const p = predict(a, scenario, dev, dt, DEFAULT_PARAMS);
+      const tput = (b / p.total_latency_s) * cell.n_devices;
+      if (!best || tput > best.tput) best = { tput, batch: b, latency_s: p.total_latency_s, s: summarize(p.ops) };
+    }
+    if (!best) throw new Error("no batch fits in device memory");
+    return {
+      value: best.tput,
+      unit: "samples/s",
+      flops: best.s.flops,
+      bytes: best.s.bytes,
+      latency_s: best.latency_s,
+      bound: best.s.bound,
+      detail: `data-parallel replicas x${cell.n_devices} at batch ${best.batch}`,
+    };
+  }
+  const op = operatorOf(cell);
+  if (op) {
+    const p = predictSingleOp(op, dev, dt, DEFAULT_PARAMS);
+    return { value: p.latency_s, unit: "s", flops: op.flops, bytes: op.bytes, latency_s: p.latency_s, bound: p.bound, detail: op.name };
+  }
+  const s = scenarioOf(cell)!;
+  const p = predict(arch(suite, s.model), s.scenario, dev, dt, DEFAULT_PARAMS);
+  const sum = summarize(p.ops);
+  return { value: p.total_latency_s, unit: "s", flops: sum.flops, bytes: sum.bytes, latency_s: p.total_latency_s, bound: sum.bound, detail: `${p.ops.length} operators` };
+}
+
+export const zzzAdapter: ToolAdapter<Cell> = {
+  metadata,
+  recordRaw: false,
+  async availability() {
+    return { available: true };
+  },
+  supports: (cell, ctx) => supports(cell, ctx.suite),
+  async prepare(cell) {
+    return cell;
+  },
+  async invoke(cell, _c, ctx) {
+    const e = estimate(cell, ctx.suite);
+    return JSON.stringify(e);
+  },
+  parse(raw) {
+    const e = JSON.parse(raw) as Estimate;
+    return { value: e.value, unit: e.unit };
+  },
+};
