@@ -65,6 +65,39 @@ export interface Op {
   gemm?: { m: number; n: number; k: number; batch: number };
   /** How many identical copies of this op run (e.g. per layer); flops/bytes are for ONE copy. */
   count: number;
+  /**
+   * Bytes of weights this op reads, already included in `bytes` (0 or absent for ops without
+   * weights). Differs from param_elems * element size for a tied LM head (reads a table it does not
+   * own) and for a conv with folded batchnorm. Used to separate activations from weights.
+   */
+  weight_bytes?: number;
+  /** Bytes of KV cache this op reads, already included in `bytes` (decode attention only). */
+  kv_bytes?: number;
+}
+
+/** Element-wise operators ZZZ knows (the suite's list plus `tanh`, used by BERT's pooler). */
+export type ElementwiseKind = "gelu" | "silu" | "silu-mul" | "add" | "rope" | "relu" | "tanh";
+
+/**
+ * One operator-level workload, as the suite's operator cells describe it (pipeline/lib/schema.ts
+ * `Workload`, minus `collective` and `from_model`). `predictSingleOp` accepts it directly.
+ */
+export type OperatorSpec =
+  | { kind: "gemm"; m: number; n: number; k: number; batch?: number }
+  | { kind: "attention-prefill"; batch: number; seq_len: number; n_heads: number; n_kv_heads: number; head_dim: number; causal: boolean }
+  | { kind: "attention-decode"; batch: number; context_len: number; n_heads: number; n_kv_heads: number; head_dim: number }
+  | { kind: "norm"; norm: "layernorm" | "rmsnorm"; rows: number; cols: number }
+  | { kind: "softmax"; rows: number; cols: number }
+  | { kind: "elementwise"; op: ElementwiseKind; elements: number }
+  | { kind: "embedding"; tokens: number; d_model: number; vocab_size: number };
+
+/** Options of the model builders. */
+export interface BuildOptions {
+  /**
+   * true (default): attention is one fused FlashAttention-like kernel.
+   * false: prefill attention is QK^T bgemm, softmax, PV bgemm with the score matrix in DRAM.
+   */
+  fused_attention?: boolean;
 }
 
 /** A device as ZZZ sees it. Peaks are dense, per precision, FLOP/s. */
