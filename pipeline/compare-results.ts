@@ -5,18 +5,8 @@
  * files under results/ are listed with the first differing rows.
  */
 import { execa } from "execa";
-import { parse } from "csv-parse/sync";
 import { readFileSync } from "node:fs";
-import { PROVENANCE_COLUMNS } from "./lib/schema.ts";
-
-const ignored = new Set<string>(PROVENANCE_COLUMNS);
-
-export function normalizeCsv(text: string): string[] {
-  const rows = parse(text, { skip_empty_lines: true, relax_column_count: true }) as string[][];
-  if (rows.length === 0) return [];
-  const keep = rows[0]!.map((c, i) => (ignored.has(c) ? -1 : i)).filter((i) => i >= 0);
-  return rows.map((r) => JSON.stringify(keep.map((i) => r[i] ?? "")));
-}
+import { normalizeCsv } from "./lib/io.ts";
 
 const { stdout } = await execa("git", ["status", "--porcelain", "--untracked-files=all", "--", "results"]);
 const problems: string[] = [];

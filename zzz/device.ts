@@ -51,11 +51,16 @@ export interface WaveQuantization {
 }
 
 export function waveQuantization(
-  gemm: { m: number; n: number; batch: number },
+  gemm: { m: number; n: number; batch: number; k?: number },
   compute_units: number,
-  params: Pick<EngineParams, "tile_m" | "tile_n">,
+  params: Pick<EngineParams, "tile_m" | "tile_n"> & Partial<Pick<EngineParams, "split_k_min_k">>,
 ): WaveQuantization {
-  const tiles = Math.ceil(gemm.m / params.tile_m) * Math.ceil(gemm.n / params.tile_n) * gemm.batch;
+  const outTiles = Math.ceil(gemm.m / params.tile_m) * Math.ceil(gemm.n / params.tile_n) * gemm.batch;
+  // Split-K: too few output tiles to fill the units -> split K into slices of >= split_k_min_k.
+  let split = 1;
+  if (gemm.k !== undefined && params.split_k_min_k !== undefined && outTiles < compute_units)
+    split = Math.max(1, Math.min(Math.floor(compute_units / outTiles), Math.floor(gemm.k / params.split_k_min_k)));
+  const tiles = outTiles * split;
   const waves = Math.ceil(tiles / compute_units);
   return { tiles, waves, efficiency: tiles / (waves * compute_units) };
 }

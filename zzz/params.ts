@@ -20,6 +20,10 @@ export const DEFAULT_PARAMS: EngineParams = {
   // on Ampere and Hopper; used only for wave quantization.
   tile_m: 128,
   tile_n: 128,
+  // ASSUMPTION: split-K (CUTLASS split-K / stream-K, used by cuBLAS heuristics) fills idle SMs when a
+  // GEMM has fewer output tiles than SMs; slices of fewer than 256 K-elements are assumed not worth
+  // their partial-sum reduction. A structural rule of GEMM libraries, not fitted to ground truth.
+  split_k_min_k: 256,
   // ASSUMPTION: a fused attention kernel reaches the same fraction of peak as a large GEMM. No
   // attention measurement is used, on purpose, so that the suite's FlashAttention throughput rows
   // stay out of the calibration.

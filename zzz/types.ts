@@ -123,6 +123,11 @@ export interface EngineParams {
   /** GEMM output tile (rows x cols) used for wave quantization. */
   tile_m: number;
   tile_n: number;
+  /**
+   * Split-K: when a GEMM has fewer output tiles than compute units, GEMM libraries split the K
+   * dimension across units (CUTLASS split-K / stream-K). Each slice keeps at least this many K.
+   */
+  split_k_min_k: number;
   /** Achievable fraction of peak for attention kernels (fused, FlashAttention-like). */
   attention_compute_efficiency: number;
 }

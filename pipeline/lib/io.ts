@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from "
 import { dirname } from "node:path";
 import { parse } from "csv-parse/sync";
 import { stringify } from "csv-stringify/sync";
+import { PROVENANCE_COLUMNS } from "./schema.ts";
 
 /** Write to a temp file beside the target, then rename: a crash never leaves a half-written file. */
 export function writeFileAtomic(path: string, text: string): void {
@@ -37,4 +38,13 @@ export function fmt(x: number | undefined): string {
 
 export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A CSV's rows as comparable strings, with the provenance columns (e.g. wall_s) left out. */
+export function normalizeCsv(text: string): string[] {
+  const ignored = new Set<string>(PROVENANCE_COLUMNS);
+  const rows = parse(text, { skip_empty_lines: true, relax_column_count: true }) as string[][];
+  if (rows.length === 0) return [];
+  const keep = rows[0]!.map((c, i) => (ignored.has(c) ? -1 : i)).filter((i) => i >= 0);
+  return rows.map((r) => JSON.stringify(keep.map((i) => r[i] ?? "")));
 }

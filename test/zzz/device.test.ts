@@ -50,6 +50,15 @@ describe("wave quantization", () => {
     const w = waveQuantization({ m: 133 * 128, n: 128, batch: 1 }, 132, P);
     expect(w).toEqual({ tiles: 133, waves: 2, efficiency: 133 / 264 });
   });
+  it("split-K fills idle SMs for a skinny GEMM with a long K", () => {
+    // Llama-2-70B qkv shard at tp 8, 128 tokens: m=128, n=1280, k=8192 on 108 SMs.
+    // output tiles = 1 * 10 = 10; split = min(floor(108/10)=10, floor(8192/256)=32) = 10;
+    // 100 work tiles in 1 wave -> efficiency 100/108.
+    expect(waveQuantization({ m: 128, n: 1280, k: 8192, batch: 1 }, 108, P)).toEqual({ tiles: 100, waves: 1, efficiency: 100 / 108 });
+    // K too short to split (k=256 -> floor(256/256)=1): stays at 10/108.
+    expect(waveQuantization({ m: 128, n: 1280, k: 256, batch: 1 }, 108, P)).toEqual({ tiles: 10, waves: 1, efficiency: 10 / 108 });
+  });
+
   it("batch multiplies tiles; partial tiles round up", () => {
     // ceil(200/128)=2 * ceil(129/128)=2 * 3 = 12 tiles; 1 wave of 132 -> 12/132
     expect(waveQuantization({ m: 200, n: 129, batch: 3 }, 132, P)).toEqual({ tiles: 12, waves: 1, efficiency: 12 / 132 });

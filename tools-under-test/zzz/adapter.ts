@@ -159,11 +159,14 @@ export function estimate(cell: Cell, suite: Suite): Estimate {
   const w = cell.workload;
   if (w.kind === "collective") {
     const link = hw.node.intra_node!;
-    const t = collectiveLatency(w.op, w.bytes, w.n_devices, {
-      bandwidth_bytes_per_s: link.bandwidth_bytes_per_s.value,
-      latency_s: link.latency_s?.value ?? 0,
-    });
-    return { value: t, unit: "s", flops: 0, bytes: w.bytes, latency_s: t, bound: "memory", detail: `${w.op} ring model` };
+    // A collective is one kernel (NCCL): its launch overhead plus the alpha-beta ring model.
+    const t =
+      DEFAULT_PARAMS.launch_overhead_s +
+      collectiveLatency(w.op, w.bytes, w.n_devices, {
+        bandwidth_bytes_per_s: link.bandwidth_bytes_per_s.value,
+        latency_s: link.latency_s?.value ?? 0,
+      });
+    return { value: t, unit: "s", flops: 0, bytes: w.bytes, latency_s: t, bound: "memory", detail: `${w.op} ring model${link.latency_s ? "" : " (no link latency known)"}` };
   }
   if (w.kind === "serving") {
     const a = arch(suite, w.model);
