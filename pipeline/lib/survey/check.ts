@@ -1,0 +1,168 @@
+/**
+ * The survey check as a function over a directory tree (the repository root, or a test fixture):
+ * bib/*.bib, taxonomy/, paper/**\/*.tex in; results/taxonomy/*.csv, results/claimed-accuracy.csv,
+ * results/prisma.csv out. Collects every problem before reporting; writes nothing when there are problems.
+ */
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { checkBibEntries, loadBibDir, type BibEntry } from "./bib.ts";
+import { collectCites } from "./cites.ts";
+import { compareProblems, type Problem } from "./problems.ts";
+import { HARDWARE, METHODOLOGY, type Work } from "./schema.ts";
+import { loadTaxonomy } from "./taxonomy.ts";
+import {
+  CLAIMED_COLUMNS,
+  GAPS_COLUMNS,
+  MATRIX_COLUMNS,
+  PRISMA_COLUMNS,
+  WORKS_COLUMNS,
+  claimedAccuracyRows,
+  coverageMatrices,
+  gapRows,
+  prismaCounts,
+  prismaRows,
+  toCsv,
+  worksRows,
+  type Prisma,
+} from "./outputs.ts";
+
+/** The bib file whose every entry must be classified or listed as background. */
+export const SURVEY_BIB = "bib/references.bib";
+
+export interface SurveySummary {
+  bibEntries: number;
+  surveyBibEntries: number;
+  withDoi: number;
+  urlOnly: number;
+  works: number;
+  background: number;
+  cites: number;
+  texFiles: number;
+  perMethodology: Record<string, number>;
+  perHardware: Record<string, number>;
+  prisma: Prisma | undefined;
+  emptyCells: { matrix: string; row: string; col: string }[];
+}
+
+export interface SurveyResult {
+  problems: Problem[];
+  summary: SurveySummary;
+  /** Output files (path relative to root -> content); written only when `problems` is empty and `write` is set. */
+  outputs: Map<string, string>;
+}
+
+export function writeFileAtomic(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+function countBy(works: Work[], values: readonly string[], get: (w: Work) => string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = works.filter((w) => get(w).includes(v)).length;
+  return out;
+}
+
+export function runSurveyCheck(root: string, opts: { write?: boolean } = {}): SurveyResult {
+  const problems: Problem[] = [];
+
+  // Bibliography (all bib/*.bib files; keys unique across them).
+  const bib = loadBibDir(join(root, "bib"), "bib");
+  problems.push(...bib.problems, ...checkBibEntries(bib.entries));
+  const bibByKey = new Map<string, BibEntry>();
+  for (const e of bib.entries) if (!bibByKey.has(e.key)) bibByKey.set(e.key, e);
+
+  // Taxonomy, background, search log (zod).
+  const tax = loadTaxonomy(join(root, "taxonomy"), "taxonomy");
+  problems.push(...tax.problems);
+  const works = tax.works.map((w) => w.value);
+  const background = tax.background.map((b) => b.value);
+
+  // Every taxonomy/background key is in the bib.
+  for (const { file, value } of [...tax.works, ...tax.background]) {
+    if (!bibByKey.has(value.key)) {
+      problems.push({ file, key: value.key, field: "key", message: `not found in any bib/*.bib file: add the entry or fix the key` });
+    }
+  }
+  // Every entry of the survey bib is classified or background.
+  const classified = new Set([...works.map((w) => w.key), ...background.map((b) => b.key)]);
+  for (const e of bib.entries) {
+    if (e.file === SURVEY_BIB && !classified.has(e.key)) {
+      problems.push({ file: e.file, key: e.key, field: "classification", message: "entry is neither classified in taxonomy/works/*.yaml nor listed in taxonomy/background.yaml" });
+    }
+  }
+  // Search-log queries name existing bib keys.
+  if (tax.searchLog) {
+    tax.searchLog.value.queries.forEach((q, i) => {
+      if (q.bib_key !== undefined && !bibByKey.has(q.bib_key)) {
+        problems.push({ file: tax.searchLog?.file ?? "taxonomy/search-log.yaml", key: q.id, field: `queries.${i}.bib_key`, message: `'${q.bib_key}' is not a key of bib/*.bib` });
+      }
+    });
+  }
+
+  // Every \cite in paper/**/*.tex resolves.
+  const { cites, files: texFiles } = collectCites(join(root, "paper"), root);
+  for (const c of cites) {
+    if (!bibByKey.has(c.key)) {
+      problems.push({ file: `${c.file}:${c.line}`, key: c.key, field: `\\${c.command}`, message: "cited key is not in any bib/*.bib file" });
+    }
+  }
+
+  // Derived tables.
+  const matrices = coverageMatrices(works, bibByKey);
+  const gaps = gapRows(matrices);
+  let prisma: Prisma | undefined;
+  if (tax.searchLog) {
+    prisma = prismaCounts(tax.searchLog.value, background);
+    const surveyEntries = bib.entries.filter((e) => e.file === SURVEY_BIB).length;
+    if (prisma.included !== works.length) {
+      problems.push({
+        file: tax.searchLog.file,
+        key: "search-log",
+        field: "identification.records",
+        message: `PRISMA counts do not add up: identification ${prisma.identification} - duplicates ${prisma.duplicates_removed} - screening exclusions ${prisma.excluded_at_screening} - eligibility exclusions ${prisma.excluded_at_eligibility} = ${prisma.included}, but ${works.length} works are classified`,
+      });
+    }
+    if (prisma.full_text_assessed !== surveyEntries) {
+      problems.push({
+        file: tax.searchLog.file,
+        key: "search-log",
+        field: "excluded",
+        message: `PRISMA: ${prisma.full_text_assessed} records reach eligibility assessment but ${SURVEY_BIB} has ${surveyEntries} entries; every assessed record is a bib entry`,
+      });
+    }
+  }
+
+  const outputs = new Map<string, string>();
+  outputs.set("results/taxonomy/works.csv", toCsv(WORKS_COLUMNS, worksRows(works, bibByKey)));
+  for (const m of matrices) outputs.set(`results/taxonomy/${m.name}.csv`, toCsv(MATRIX_COLUMNS, m.rows));
+  outputs.set("results/taxonomy/gaps.csv", toCsv(GAPS_COLUMNS, gaps));
+  outputs.set("results/claimed-accuracy.csv", toCsv(CLAIMED_COLUMNS, claimedAccuracyRows(works)));
+  if (prisma) outputs.set("results/prisma.csv", toCsv(PRISMA_COLUMNS, prismaRows(prisma)));
+
+  problems.sort(compareProblems);
+  if (opts.write && problems.length === 0) {
+    for (const [rel, text] of [...outputs.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) writeFileAtomic(join(root, rel), text);
+  }
+
+  const surveyBib = bib.entries.filter((e) => e.file === SURVEY_BIB);
+  return {
+    problems,
+    outputs,
+    summary: {
+      bibEntries: bib.entries.length,
+      surveyBibEntries: surveyBib.length,
+      withDoi: surveyBib.filter((e) => e.fields["doi"] !== undefined).length,
+      urlOnly: surveyBib.filter((e) => e.fields["doi"] === undefined && e.fields["url"] !== undefined).length,
+      works: works.length,
+      background: background.length,
+      cites: cites.length,
+      texFiles: texFiles.length,
+      perMethodology: countBy(works, METHODOLOGY, (w) => w.methodology),
+      perHardware: countBy(works, HARDWARE, (w) => w.hardware),
+      prisma,
+      emptyCells: gaps.map((g) => ({ matrix: String(g.matrix), row: String(g.row), col: String(g.col) })),
+    },
+  };
+}

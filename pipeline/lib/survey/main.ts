@@ -1,0 +1,32 @@
+/** The check-survey command as a function: run the check on `root`, print, return the exit code. */
+import { formatProblem } from "./problems.ts";
+import { runSurveyCheck } from "./check.ts";
+
+export interface Log {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const consoleLog: Log = { out: (l) => console.log(l), err: (l) => console.error(l) };
+
+export function surveyMain(root: string, log: Log = consoleLog): number {
+  const { problems, summary, outputs } = runSurveyCheck(root, { write: true });
+  if (problems.length > 0) {
+    log.err(`check-survey: ${problems.length} problem(s); nothing written:`);
+    for (const p of problems) log.err(`  ${formatProblem(p)}`);
+    return 1;
+  }
+  const fmtCounts = (r: Record<string, number>) =>
+    Object.entries(r)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(", ");
+  log.out(
+    `check-survey: OK: ${summary.bibEntries} bib entries (${summary.surveyBibEntries} in bib/references.bib: ${summary.withDoi} with doi, ${summary.urlOnly} url only); ` +
+      `${summary.works} works classified, ${summary.background} background; ${summary.cites} \\cite keys in ${summary.texFiles} .tex files resolve.`,
+  );
+  log.out(`  per methodology: ${fmtCounts(summary.perMethodology)}`);
+  log.out(`  per hardware: ${fmtCounts(summary.perHardware)}`);
+  if (summary.prisma) log.out(`  PRISMA: ${fmtCounts(summary.prisma as unknown as Record<string, number>)}`);
+  log.out(`  ${summary.emptyCells.length} empty coverage cells (results/taxonomy/gaps.csv); wrote ${[...outputs.keys()].sort().join(", ")}`);
+  return 0;
+}
