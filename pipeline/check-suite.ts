@@ -10,6 +10,7 @@ import { loadSuite, SuiteError, validate, formatProblems, type Problem } from ".
 import { render, OUT } from "./gen-cells.ts";
 import { readCsv } from "./lib/io.ts";
 import { PredictionRow, PREDICTION_COLUMNS } from "./lib/schema.ts";
+import { loadBibDir } from "./lib/survey/bib.ts";
 
 const problems: Problem[] = [];
 let suite;
@@ -18,6 +19,16 @@ try {
 } catch (e) {
   if (!(e instanceof SuiteError)) throw e;
   problems.push(...e.problems);
+}
+// Every bib key the suite cites (models, hardware, ground truth) must exist in bib/*.bib.
+if (suite) {
+  const keys = new Set(loadBibDir("bib").entries.map((e) => e.key));
+  const cite = (file: string, field: string, bib: string | undefined) => {
+    if (bib && !keys.has(bib)) problems.push({ file, field, message: `bib key '${bib}' is in no bib/*.bib file` });
+  };
+  for (const m of suite.models.values()) cite(`suite/models/${m.id}.yaml`, "source.bib", m.source.bib);
+  for (const g of suite.groundTruth as (typeof suite.groundTruth[number] & { file?: string; row?: number })[])
+    cite(g.file ?? "suite/ground-truth", `line ${g.row ?? "?"}: bib`, g.bib);
 }
 if (!existsSync(OUT) || readFileSync(OUT, "utf8") !== render())
   problems.push({ file: OUT, field: "(file)", message: "out of date with pipeline/gen-cells.ts: run node_modules/.bin/tsx pipeline/gen-cells.ts" });
