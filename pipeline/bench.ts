@@ -37,6 +37,6 @@ const zs = median(zzz.map((z) => z.s));
 const es = median(evals);
 console.table([
   { what: `ZZZ over the suite (${zzz[0]!.n} of ${cells.length} cells predicted)`, median_s: Number(zs.toFixed(4)), target_s: 1, ok: zs < 1 },
-  { what: "make evaluate (fresh process, --fresh)", median_s: Number(es.toFixed(2)), target_s: 60, ok: es < 60 },
+  { what: "evaluate pipeline (tsx pipeline/evaluate.ts --fresh, new process)", median_s: Number(es.toFixed(2)), target_s: 60, ok: es < 60 },
 ]);
 console.log(`machine: ${(await import("node:os")).cpus().length} cores, node ${process.version}`);
