@@ -10,9 +10,11 @@ import { fileURLToPath } from "node:url";
 import * as llmcompass from "../suite/ground-truth/published/llmcompass/import.ts";
 import * as mlperfInf41 from "../suite/ground-truth/published/mlperf-inf41/import.ts";
 import * as mlperfTr40 from "../suite/ground-truth/published/mlperf-tr40/import.ts";
+import * as sharedCsv from "../suite/ground-truth/published/shared-csv/import.ts";
 import * as vidur from "../suite/ground-truth/published/vidur/import.ts";
 
-export const IMPORTERS = [llmcompass, mlperfInf41, mlperfTr40, vidur] as const;
+// shared-csv last: its mapping checks values against the other sources' ground-truth.csv files.
+export const IMPORTERS = [llmcompass, mlperfInf41, mlperfTr40, vidur, sharedCsv] as const;
 
 function main(argv: string[]): void {
   const wanted = new Set(argv);
