@@ -1,5 +1,6 @@
 /** Every tool under test, in the order `make evaluate` runs them. Each implements pipeline/lib/tool.ts. */
 import type { ToolAdapter } from "../pipeline/lib/tool.ts";
 import { zzzAdapter } from "./zzz/adapter.ts";
+import { astraSimAdapter } from "./astra-sim/adapter.ts";
 
-export const TOOLS: ToolAdapter<any>[] = [zzzAdapter];
+export const TOOLS: ToolAdapter<any>[] = [zzzAdapter, astraSimAdapter];

@@ -1,0 +1,212 @@
+/**
+ * ASTRA-sim 2.x (analytical, congestion-unaware network backend) as a tool under test.
+ *
+ * Cells: single-node collectives (all-reduce, all-gather, reduce-scatter; send-recv as one
+ * send/recv pair) on hardware for which this adapter has a network config (see NETWORKS).
+ * For each cell, prepare() writes into <workDir>/<cell id>/:
+ *   network.yml          analytical network: [Switch], [n], [bandwidth GB/s], [latency ns]
+ *   system.json          ASTRA-sim system config (HGX-H100-validated.json, see SYSTEM_H100)
+ *   remote_memory.json   {"memory-type": "NO_MEMORY_EXPANSION"}
+ *   et/<op>.<rank>.et    one Chakra ET per NPU (chakra-et.ts), one node each
+ * invoke() runs $ASTRASIM_BIN (AstraSim_Analytical_Congestion_Unaware) there and returns its
+ * stdout, which the runner records as results/raw/astra-sim/<cell id>.txt.
+ * parse() reads every `sys[<id>] finished, <T> cycles` line: prediction = max over ranks of T,
+ * with 1 cycle = 1 ns in the analytical backend.
+ */
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, rmSync, accessSync, constants } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import { parse as parseYaml, Document, type YAMLMap, type YAMLSeq, type Scalar } from "yaml";
+import { ToolMetadata, type Cell, type Hardware } from "../../pipeline/lib/schema.ts";
+import type { Suite } from "../../pipeline/lib/suite.ts";
+import type { ToolAdapter, Support, ToolContext } from "../../pipeline/lib/tool.ts";
+import { collectiveEt, sendRecvEt, CollectiveCommType } from "./chakra-et.ts";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+export const metadata = ToolMetadata.parse(parseYaml(readFileSync(`${here}metadata.yaml`, "utf8")));
+
+export const ENV_BIN = "ASTRASIM_BIN";
+export const NO_TRACE_REASON = "ASTRA-sim needs a Chakra trace of this workload; not generated in this artifact yet";
+
+/**
+ * ASTRA-sim's validated HGX-H100 configs, copied verbatim from astra-sim@4f387bcd:
+ * examples/network/analytical/HGX-H100-validated.yml and
+ * examples/system/native_collectives/HGX-H100-validated.json.
+ */
+export const H100_VALIDATED = { bandwidth_gb_per_s: 400.0, latency_ns: 936.25 } as const;
+export const SYSTEM_H100 = {
+  "scheduling-policy": "LIFO",
+  "endpoint-delay": 10,
+  "active-chunks-per-dimension": 2,
+  "preferred-dataset-splits": 4,
+  "all-reduce-implementation": ["ring"],
+  "all-gather-implementation": ["ring"],
+  "reduce-scatter-implementation": ["ring"],
+  "all-to-all-implementation": ["ring"],
+  "collective-optimization": "localBWAware",
+  "local-mem-bw": 3350,
+  "boost-mode": 0,
+} as const;
+
+/**
+ * The analytical backend reads its "GB/s" with 2^30 bytes (bw_GBps_to_Bpns in
+ * extern/network_backend/analytical/common/NetworkFunction.cpp: bw * (1 << 30) / 1e9 B/ns), so a
+ * bandwidth in bytes/s from the suite is divided by 2^30 to mean the same number of bytes per second.
+ */
+export const ASTRA_GB = 2 ** 30;
+
+export interface NetworkConfig {
+  topology: "Switch";
+  /** Per-NPU link bandwidth in one direction, in ASTRA-sim's "GB/s" (2^30 bytes per second, see ASTRA_GB). */
+  bandwidth_gb_per_s: number;
+  latency_ns: number;
+  /** The system config's local-mem-bw, GB/s. */
+  local_mem_bw_gb_per_s: number;
+  basis: string;
+}
+
+/**
+ * The network config per hardware id. H100: ASTRA-sim's validated HGX-H100 config. A100: the
+ * analogous single-switch config built from suite/hardware/a100-sxm4-80gb.yaml (NVLink 3 per-direction
+ * bandwidth 300e9 B/s = 279.4 ASTRA-sim "GB/s"; HBM bandwidth in GB/s as local-mem-bw, like the H100
+ * config's 3350); the link latency is the H100 value, an assumption.
+ */
+export function networkConfig(hw: Hardware): NetworkConfig | undefined {
+  if (hw.id === "h100-sxm5-80gb")
+    return {
+      topology: "Switch",
+      ...H100_VALIDATED,
+      local_mem_bw_gb_per_s: SYSTEM_H100["local-mem-bw"],
+      basis: "ASTRA-sim HGX-H100-validated.yml/.json (astra-sim@4f387bcd)",
+    };
+  if (hw.id === "a100-sxm4-80gb") {
+    const link = hw.node.intra_node;
+    if (!link) return undefined;
+    return {
+      topology: "Switch",
+      bandwidth_gb_per_s: link.bandwidth_bytes_per_s.value / ASTRA_GB,
+      latency_ns: H100_VALIDATED.latency_ns,
+      local_mem_bw_gb_per_s: hw.mem_bandwidth_bytes_per_s.value / 1e9,
+      basis: "suite/hardware/a100-sxm4-80gb.yaml bandwidths; latency assumed = HGX-H100-validated value",
+    };
+  }
+  return undefined;
+}
+
+const COLLECTIVES = {
+  "all-reduce": { name: "all_reduce", type: CollectiveCommType.ALL_REDUCE },
+  "all-gather": { name: "all_gather", type: CollectiveCommType.ALL_GATHER },
+  "reduce-scatter": { name: "reduce_scatter", type: CollectiveCommType.REDUCE_SCATTER },
+} as const;
+
+export function supports(cell: Cell, suite: Suite): Support {
+  const w = cell.workload;
+  if (w.kind !== "collective") return { ok: false, reason: NO_TRACE_REASON };
+  if (cell.metric !== "latency") return { ok: false, reason: `ASTRA-sim reports the time of the collective; metric ${cell.metric} is not derived in this adapter` };
+  const hw = suite.hardware.get(cell.hardware);
+  if (!hw) return { ok: false, reason: `unknown hardware ${cell.hardware}` };
+  if (!networkConfig(hw)) return { ok: false, reason: `no ASTRA-sim network config for ${hw.id} in this artifact (only h100-sxm5-80gb and a100-sxm4-80gb)` };
+  if (w.n_devices < 2) return { ok: false, reason: "a collective on one device involves no network" };
+  if (w.n_devices > hw.node.devices_per_node)
+    return { ok: false, reason: "multi-node collectives need a multi-dimensional network config (not built in this artifact)" };
+  if (w.op === "send-recv" && w.n_devices !== 2) return { ok: false, reason: "send-recv is modelled as one pair of NPUs only" };
+  return { ok: true };
+}
+
+export interface Prepared {
+  dir: string;
+  workload: string;
+  args: string[];
+}
+
+/** The analytical backend's network YAML (same keys and layout as HGX-H100-validated.yml). */
+export function networkYaml(net: NetworkConfig, npus: number): string {
+  const doc = new Document({ topology: [net.topology], npus_count: [npus], bandwidth: [net.bandwidth_gb_per_s], latency: [net.latency_ns] });
+  // Block mapping of one-element flow sequences (one per network dimension), as upstream writes it.
+  for (const pair of (doc.contents as YAMLMap<Scalar, YAMLSeq>).items) pair.value!.flow = true;
+  return doc.toString();
+}
+
+export function systemJson(net: NetworkConfig): string {
+  return JSON.stringify({ ...SYSTEM_H100, "local-mem-bw": net.local_mem_bw_gb_per_s }, null, 2) + "\n";
+}
+
+/** Write the inputs of one cell under dir; returns the command-line arguments for the binary. */
+export function writeInputs(cell: Cell, suite: Suite, cellDir: string): Prepared {
+  const w = cell.workload;
+  // Absolute paths: the binary runs with cwd = dir.
+  const dir = resolve(cellDir);
+  if (w.kind !== "collective") throw new Error(NO_TRACE_REASON);
+  const net = networkConfig(suite.hardware.get(cell.hardware)!);
+  if (!net) throw new Error(`no network config for ${cell.hardware}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, "et"), { recursive: true });
+  writeFileSync(join(dir, "network.yml"), networkYaml(net, w.n_devices));
+  writeFileSync(join(dir, "system.json"), systemJson(net));
+  writeFileSync(join(dir, "remote_memory.json"), JSON.stringify({ "memory-type": "NO_MEMORY_EXPANSION" }, null, 2) + "\n");
+  const stem = w.op === "send-recv" ? "send_recv" : COLLECTIVES[w.op].name;
+  const nodeName = `${stem}_${w.n_devices}npus_${w.bytes}B`;
+  for (let rank = 0; rank < w.n_devices; rank++) {
+    const et = w.op === "send-recv" ? sendRecvEt(rank, 0, 1, w.bytes, nodeName) : collectiveEt(rank, COLLECTIVES[w.op].type, w.bytes, nodeName);
+    writeFileSync(join(dir, "et", `${stem}.${rank}.et`), et);
+  }
+  const workload = join(dir, "et", stem);
+  return {
+    dir,
+    workload,
+    args: [
+      `--workload-configuration=${workload}`,
+      `--system-configuration=${join(dir, "system.json")}`,
+      `--network-configuration=${join(dir, "network.yml")}`,
+      `--remote-memory-configuration=${join(dir, "remote_memory.json")}`,
+    ],
+  };
+}
+
+const FINISHED = /sys\[(\d+)\] finished, (\d+) cycles/g;
+
+/** Max over ranks of the finish tick (ns), requiring one line per rank 0..n-1. */
+export function parseFinishNs(raw: string, nRanks: number): number {
+  const byRank = new Map<number, number>();
+  for (const m of raw.matchAll(FINISHED)) byRank.set(Number(m[1]), Number(m[2]));
+  const missing = [...Array(nRanks).keys()].filter((r) => !byRank.has(r));
+  if (missing.length > 0) throw new Error(`ASTRA-sim output lacks 'sys[i] finished, T cycles' for rank(s) ${missing.join(", ")} of ${nRanks}`);
+  return Math.max(...byRank.values());
+}
+
+export function availability(env: NodeJS.ProcessEnv = process.env): { available: boolean; reason?: string } {
+  const bin = env[ENV_BIN];
+  if (!bin) return { available: false, reason: `${ENV_BIN} is not set` };
+  if (!existsSync(bin) || !statSync(bin).isFile()) return { available: false, reason: `${ENV_BIN}=${bin} is not a file` };
+  try {
+    accessSync(bin, constants.X_OK);
+  } catch {
+    return { available: false, reason: `${ENV_BIN}=${bin} is not executable` };
+  }
+  return { available: true };
+}
+
+export const astraSimAdapter: ToolAdapter<Prepared> = {
+  metadata,
+  recordRaw: true,
+  async availability() {
+    return availability();
+  },
+  supports: (cell, ctx) => supports(cell, ctx.suite),
+  async prepare(cell: Cell, ctx: ToolContext) {
+    return writeInputs(cell, ctx.suite, join(ctx.workDir, cell.id));
+  },
+  async invoke(prepared) {
+    const bin = process.env[ENV_BIN]!;
+    // cwd = the cell's directory: the binary writes log/log.log relative to it.
+    const r = await execa(bin, prepared.args, { cwd: prepared.dir, timeout: 600_000, reject: false, all: false });
+    if (r.exitCode !== 0) throw new Error(`ASTRA-sim exited with ${r.exitCode}: ${(r.stderr || r.stdout).split("\n").slice(-3).join(" | ")}`);
+    return r.stdout + "\n";
+  },
+  parse(raw, cell) {
+    const w = cell.workload;
+    if (w.kind !== "collective") throw new Error(NO_TRACE_REASON);
+    return { value: parseFinishNs(raw, w.n_devices) * 1e-9, unit: "s" };
+  },
+};
