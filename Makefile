@@ -43,7 +43,9 @@ check-paper: deps
 figures: deps
 	$(TSX) pipeline/figures.ts
 
-## make paper: build paper/main.pdf with latexmk (needs TeX Live; see README.md).
+## make paper: build paper/main.pdf with latexmk. TeX Live comes from Debian; when missing:
+##   apt-get install -y latexmk texlive-latex-base texlive-latex-recommended texlive-latex-extra \
+##     texlive-publishers texlive-fonts-recommended
 paper: deps
 	$(TSX) pipeline/paper.ts
 
