@@ -2,5 +2,6 @@
 import type { ToolAdapter } from "../pipeline/lib/tool.ts";
 import { zzzAdapter } from "./zzz/adapter.ts";
 import { astraSimAdapter } from "./astra-sim/adapter.ts";
+import { timeloopAdapter } from "./timeloop/adapter.ts";
 
-export const TOOLS: ToolAdapter<any>[] = [zzzAdapter, astraSimAdapter];
+export const TOOLS: ToolAdapter<any>[] = [zzzAdapter, astraSimAdapter, timeloopAdapter];

@@ -41,6 +41,7 @@ export function bytesPerElement(dtype: Dtype): number {
       return 4;
     case "bf16":
     case "fp16":
+    case "int16":
       return 2;
     case "fp8":
     case "int8":

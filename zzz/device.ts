@@ -33,6 +33,7 @@ export const PEAK_FALLBACK: Record<Dtype, Dtype[]> = {
   fp16: ["fp16", "bf16", "fp32"],
   fp8: ["fp8", "fp16", "bf16", "fp32"],
   int8: ["int8", "fp16", "bf16", "fp32"],
+  int16: ["int16", "fp16", "bf16", "fp32"],
 };
 
 /** The dense tensor peak used for `dtype` on `device` (see PEAK_FALLBACK), FLOP/s. */

@@ -4,7 +4,7 @@
  * structurally compatible with the schema's inferred types.
  */
 
-export type Dtype = "fp32" | "tf32" | "bf16" | "fp16" | "fp8" | "int8";
+export type Dtype = "fp32" | "tf32" | "bf16" | "fp16" | "fp8" | "int8" | "int16";
 
 export interface TransformerArch {
   kind: "decoder" | "encoder";

@@ -13,7 +13,8 @@ export const Id = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._+-]*$/, "expected a lower-case id of [a-z0-9._+-], e.g. 'llama-2-7b'");
 
-export const Precision = z.enum(["fp32", "tf32", "bf16", "fp16", "fp8", "int8"]);
+/** int16: 16-bit fixed point (e.g. the Eyeriss chip). */
+export const Precision = z.enum(["fp32", "tf32", "bf16", "fp16", "fp8", "int8", "int16"]);
 export type Precision = z.infer<typeof Precision>;
 
 /** Where a fact comes from: a bib key (with a place in the work), a URL, or both. */
@@ -101,6 +102,7 @@ const PeakFlops = z
     fp16: Sourced.optional(),
     fp8: Sourced.optional(),
     int8: Sourced.optional(),
+    int16: Sourced.optional(),
   })
   .strict();
 
@@ -117,14 +119,15 @@ export const Hardware = z
   .object({
     id: Id,
     name: z.string().min(1),
-    kind: z.enum(["gpu", "cpu"]),
-    /** SMs on a GPU, cores on a CPU. */
+    kind: z.enum(["gpu", "cpu", "accelerator"]),
+    /** SMs on a GPU, cores on a CPU, processing elements on an accelerator. */
     compute_units: Sourced,
     boost_clock_hz: Sourced.optional(),
     /** Dense (non-sparse) peak per precision, FLOP/s. */
     peak_flops_per_s: PeakFlops,
     mem_bandwidth_bytes_per_s: Sourced,
-    mem_capacity_bytes: Sourced,
+    /** Device memory capacity; may be absent for an accelerator whose off-chip DRAM size is not stated. */
+    mem_capacity_bytes: Sourced.optional(),
     l2_bytes: Sourced.optional(),
     tdp_w: Sourced.optional(),
     node: z
@@ -181,6 +184,24 @@ export const Workload = z.discriminatedUnion("kind", [
     })
     .strict(),
   z.object({ kind: z.literal("embedding"), tokens: pos, d_model: pos, vocab_size: pos, from_model: Id.optional() }).strict(),
+  // A 2-D convolution: n images of c x h x w, k filters of (c / groups) x r x s (r = filter height,
+  // s = filter width), one stride and one zero padding for both spatial dimensions.
+  z
+    .object({
+      kind: z.literal("conv2d"),
+      n: pos,
+      c: pos,
+      h: pos,
+      w: pos,
+      k: pos,
+      r: pos,
+      s: pos,
+      stride: pos.default(1),
+      padding: z.number().int().nonnegative().default(0),
+      groups: pos.default(1),
+      from_model: Id.optional(),
+    })
+    .strict(),
   z
     .object({
       kind: z.literal("collective"),

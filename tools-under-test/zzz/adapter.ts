@@ -39,7 +39,7 @@ export function deviceSpec(hw: Hardware): DeviceSpec {
     peak_flops_per_s: peaks,
     vector_flops_per_s: hw.peak_flops_per_s.fp32?.value ?? Math.min(...Object.values(peaks)),
     mem_bandwidth_bytes_per_s: hw.mem_bandwidth_bytes_per_s.value,
-    mem_capacity_bytes: hw.mem_capacity_bytes.value,
+    mem_capacity_bytes: hw.mem_capacity_bytes?.value ?? Number.POSITIVE_INFINITY,
     l2_bytes: hw.l2_bytes?.value,
   };
 }
