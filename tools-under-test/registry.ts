@@ -2,6 +2,7 @@
 import type { ToolAdapter } from "../pipeline/lib/tool.ts";
 import { zzzAdapter } from "./zzz/adapter.ts";
 import { astraSimAdapter } from "./astra-sim/adapter.ts";
+import { vidurAdapter } from "./vidur/adapter.ts";
 import { timeloopAdapter } from "./timeloop/adapter.ts";
 
-export const TOOLS: ToolAdapter<any>[] = [zzzAdapter, astraSimAdapter, timeloopAdapter];
+export const TOOLS: ToolAdapter<any>[] = [zzzAdapter, astraSimAdapter, vidurAdapter, timeloopAdapter];
