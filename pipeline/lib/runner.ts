@@ -15,7 +15,22 @@ import type { Cell, PredictionRow } from "./schema.ts";
 import { PredictionRow as PredictionRowSchema } from "./schema.ts";
 import type { ToolAdapter, ToolContext } from "./tool.ts";
 import { convertToCellUnit, type Suite } from "./suite.ts";
-import { writeFileAtomic, compareStrings } from "./io.ts";
+import { writeFileAtomic, compareStrings, readCsv, writeCsvAtomic, fmt } from "./io.ts";
+
+/**
+ * Wall times of the live runs that produced the recorded raw outputs, one row per cell:
+ * results/raw/<tool>/wall_s.csv. Re-parsed rows report these, not the time it took to re-parse.
+ */
+export const WALL_FILE = "wall_s.csv";
+
+function readWalls(rawDir: string, tool: string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const r of readCsv(join(rawDir, tool, WALL_FILE))) {
+    const v = Number(r.wall_s);
+    if (r.cell_id && Number.isFinite(v) && v >= 0) m.set(r.cell_id, v);
+  }
+  return m;
+}
 
 export interface RunOptions {
   rawDir: string; // results/raw
@@ -63,6 +78,8 @@ export async function runTool(adapter: ToolAdapter, suite: Suite, opts: RunOptio
   const done = readJournal(journal, fp);
   const avail = await adapter.availability(ctx);
   const rows: PredictionRow[] = [];
+  const walls = adapter.recordRaw ? readWalls(opts.rawDir, meta.name) : new Map<string, number>();
+  let liveRuns = 0;
 
   const base = { tool: meta.name, tool_version: meta.version };
   let i = 0;
@@ -89,13 +106,19 @@ export async function runTool(adapter: ToolAdapter, suite: Suite, opts: RunOptio
         row = finish({ predicted: undefined, status: "not-run", reason: support.reason });
       } else {
         let raw: string | undefined;
+        let recordedWall: number | undefined;
         const recorded = rawPath(opts.rawDir, meta.name, cell.id);
         if (avail.available) {
           const prepared = await adapter.prepare(cell, ctx);
           raw = await adapter.invoke(prepared, cell, ctx);
-          if (adapter.recordRaw) writeFileAtomic(recorded, raw);
+          if (adapter.recordRaw) {
+            writeFileAtomic(recorded, raw);
+            walls.set(cell.id, (performance.now() - started) / 1000);
+            liveRuns++;
+          }
         } else if (adapter.recordRaw && existsSync(recorded)) {
           raw = readFileSync(recorded, "utf8");
+          recordedWall = walls.get(cell.id);
         }
         if (raw === undefined) {
           row = finish({ predicted: undefined, status: "not-run", reason: `tool not available here (${avail.reason ?? "unknown"}) and no recorded output` });
@@ -104,7 +127,9 @@ export async function runTool(adapter: ToolAdapter, suite: Suite, opts: RunOptio
           const v = convertToCellUnit(cell, p.value, p.unit);
           if (v === undefined) throw new Error(`tool reported unit '${p.unit}', which is not a unit of metric '${cell.metric}'`);
           if (!(v > 0) || !Number.isFinite(v)) throw new Error(`tool reported a non-positive or non-finite value (${p.value} ${p.unit})`);
-          row = finish({ predicted: v, status: "ok", reason: avail.available ? "" : "re-parsed recorded output" });
+          if (avail.available) row = finish({ predicted: v, status: "ok", reason: "" });
+          else if (recordedWall !== undefined) row = { ...finish({ predicted: v, status: "ok", reason: "re-parsed recorded output" }), wall_s: recordedWall };
+          else row = finish({ predicted: v, status: "ok", reason: "re-parsed recorded output (no recorded run time: wall_s is the re-parse time)" });
         }
       }
     } catch (e) {
@@ -114,6 +139,12 @@ export async function runTool(adapter: ToolAdapter, suite: Suite, opts: RunOptio
     appendFileSync(journal, JSON.stringify({ fp, row }) + "\n");
     opts.onProgress?.(meta.name, i, cells.length, row);
   }
+  if (liveRuns > 0)
+    writeCsvAtomic(
+      join(opts.rawDir, meta.name, WALL_FILE),
+      ["cell_id", "wall_s"],
+      [...walls].sort((a, b) => compareStrings(a[0], b[0])).map(([cell_id, w]) => ({ cell_id, wall_s: fmt(w) })),
+    );
   return rows;
 }
 

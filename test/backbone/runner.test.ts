@@ -49,17 +49,25 @@ describe("the shared runner", () => {
     expect(by[goodCell.id]).toMatchObject({ status: "ok", predicted: 0.0025, unit: "s" });
     expect(by["d-ms"]).toMatchObject({ status: "ok", predicted: 2.5, unit: "ms" });
     expect(readFileSync(join(dirs.rawDir, "fake", `${goodCell.id}.txt`), "utf8")).toBe("latency_ms=2.5\n");
+    // The live run's wall times are recorded beside the raw outputs, for cells that produced output.
+    const walls = readFileSync(join(dirs.rawDir, "fake", "wall_s.csv"), "utf8").trim().split("\n");
+    expect(walls[0]).toBe("cell_id,wall_s");
+    expect(walls.slice(1).map((l) => l.split(",")[0])).toEqual(["d-ms", goodCell.id]);
   });
 
   it("re-parses recorded outputs when the tool is absent, and never fills in missing ones", async () => {
     const { suite, dirs } = setup();
     mkdirSync(join(dirs.rawDir, "fake"), { recursive: true });
     writeFileSync(join(dirs.rawDir, "fake", `${goodCell.id}.txt`), "latency_ms=4\n");
+    writeFileSync(join(dirs.rawDir, "fake", "b-fails.txt"), "latency_ms=8\n");
+    writeFileSync(join(dirs.rawDir, "fake", "wall_s.csv"), `cell_id,wall_s\n${goodCell.id},12.5\n`);
     const calls: string[] = [];
     const rows = await runTool(fakeTool({ available: false, calls }), suite, dirs);
     expect(calls).toEqual([]);
     const by = Object.fromEntries(rows.map((r) => [r.cell_id, r]));
-    expect(by[goodCell.id]).toMatchObject({ status: "ok", predicted: 0.004, reason: "re-parsed recorded output" });
+    // The run time reported is the recorded live run's, not the re-parse time.
+    expect(by[goodCell.id]).toMatchObject({ status: "ok", predicted: 0.004, reason: "re-parsed recorded output", wall_s: 12.5 });
+    expect(by["b-fails"]!.reason).toMatch(/no recorded run time/);
     expect(by["d-ms"]).toMatchObject({ status: "not-run", predicted: undefined });
     expect(by["d-ms"]!.reason).toMatch(/FAKE_BIN is not set/);
   });
