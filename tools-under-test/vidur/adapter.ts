@@ -271,8 +271,6 @@ function findBatchMetrics(outDir: string): string {
   throw new Error(`Vidur wrote no batch_metrics.csv under ${outDir}`);
 }
 
-/** Identical simulations (eager and CUDA-graph cells share one) run once per process. */
-const memo = new Map<string, string>();
 
 export const vidurAdapter: ToolAdapter<Prepared> = {
   metadata,
@@ -285,17 +283,14 @@ export const vidurAdapter: ToolAdapter<Prepared> = {
     return prepareCell(cell, ctx.workDir);
   },
   async invoke(prepared, cell) {
-    const key = JSON.stringify(prepared.args.filter((a) => a !== prepared.outDir));
-    let csv = memo.get(key);
-    if (csv === undefined) {
-      rmSync(prepared.outDir, { recursive: true, force: true });
-      mkdirSync(prepared.outDir, { recursive: true });
-      const py = process.env[ENV_PYTHON] || DEFAULT_PYTHON;
-      const r = await execa(py, prepared.args, { cwd: process.env[ENV_DIR]!, timeout: 1_800_000, reject: false, all: true });
-      if (r.exitCode !== 0) throw new Error(`Vidur exited with ${r.exitCode}: ${(r.all ?? "").split("\n").slice(-3).join(" | ")}`);
-      csv = readFileSync(findBatchMetrics(prepared.outDir), "utf8");
-      memo.set(key, csv);
-    }
+    // Every cell runs its own simulation (eager and CUDA-graph cells simulate the same step), so that
+    // the run time recorded for each cell is that of a real Vidur run.
+    rmSync(prepared.outDir, { recursive: true, force: true });
+    mkdirSync(prepared.outDir, { recursive: true });
+    const py = process.env[ENV_PYTHON] || DEFAULT_PYTHON;
+    const r = await execa(py, prepared.args, { cwd: process.env[ENV_DIR]!, timeout: 1_800_000, reject: false, all: true });
+    if (r.exitCode !== 0) throw new Error(`Vidur exited with ${r.exitCode}: ${(r.all ?? "").split("\n").slice(-3).join(" | ")}`);
+    const csv = readFileSync(findBatchMetrics(prepared.outDir), "utf8");
     const header = prepared.header.map((l) => l.replace(/for suite cell \S+/, `for suite cell ${cell.id}`));
     return header.join("\n") + "\n" + csv;
   },
