@@ -8,7 +8,8 @@ import { IMPORTERS } from "../../pipeline/import-published.ts";
 import { checkGroundTruth, loadGroundTruthFiles, parseGroundTruthCsv } from "../../pipeline/lib/ground-truth.ts";
 import { CellFile, Hardware, Model } from "../../pipeline/lib/schema.ts";
 import { REPO_ROOT, cellsPath, groundTruthPath, renderSource } from "../../suite/ground-truth/published/lib.ts";
-import { parseLogSummary, parsePyConfig } from "../../suite/ground-truth/published/mlperf-inf41/import.ts";
+import { parsePyConfig } from "../../suite/ground-truth/published/mlperf-inf41/extract.ts";
+import { parseLogSummary } from "../../suite/ground-truth/published/mlperf-inf41/import.ts";
 
 const readYaml = (p: string) => YAML.parse(fs.readFileSync(p, "utf8")) as unknown;
 
@@ -86,12 +87,14 @@ describe("MLPerf helpers", () => {
       "    use_triton = True",
     ].join("\n");
     const classes = parsePyConfig(py, "f.py");
-    expect(classes.map((c) => [c.name, c.parent, c.register?.harness, c.register?.accuracy, c.line])).toEqual([
-      ["GPUBaseConfig", "BenchmarkConfiguration", undefined, undefined, 1],
-      ["H100x1", "GPUBaseConfig", "Custom", "k_99", 5],
-      ["H100x1_Triton", "H100x1", "Triton", "k_99_9", 13],
+    expect(classes.map((c) => [c.name, c.parent, c.register?.harness, c.register?.accuracy, c.register?.power, c.register?.line, c.line])).toEqual([
+      ["GPUBaseConfig", "BenchmarkConfiguration", undefined, undefined, undefined, undefined, 1],
+      ["H100x1", "GPUBaseConfig", "Custom", "k_99", "MaxP", 4, 5],
+      ["H100x1_Triton", "H100x1", "Triton", "k_99_9", "MaxQ", 12, 13],
     ]);
     expect([...classes[1]!.attrs.keys()]).toEqual(["system", "gpu_batch_size", "use_fp8"]);
+    expect(classes[1]!.attrs.get("gpu_batch_size")).toBe("{");
+    expect([...classes[1]!.attrLines.entries()]).toEqual([["system", 6], ["gpu_batch_size", 7], ["use_fp8", 10]]);
     expect(classes[2]!.attrs.get("use_triton")).toBe("True");
   });
 

@@ -2,8 +2,8 @@
  * MLPerf Inference v4.1 (datacenter, closed) results -> serving-level suite cells and published
  * ground truth. Reads only the committed excerpts in data/ (see README.md and extract.ts).
  *
- * Precision and parallelism come from NVIDIA's own config classes (data/closed/NVIDIA/configs), resolved
- * through their inheritance: `precision = "int8"` -> int8; `precision = "fp16"` with `use_fp8 = True`
+ * Precision and parallelism come from NVIDIA's own config classes (closed/NVIDIA/configs/<benchmark>, as
+ * recorded line by line in data/config-attributes.csv by extract.ts), resolved through their inheritance: `precision = "int8"` -> int8; `precision = "fp16"` with `use_fp8 = True`
  * -> fp8 (NVIDIA's BERT builder and TRT-LLM builders switch to FP8 on that flag); otherwise fp16.
  * tp = tensor_parallelism, pp = pipeline_parallelism (1 where the config sets none), dp = devices/(tp*pp).
  *   node_modules/.bin/tsx suite/ground-truth/published/mlperf-inf41/import.ts
@@ -11,7 +11,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { parse } from "csv-parse/sync";
+import { z } from "zod";
 import { readCsv, writeSource, type CellIn, type GtIn } from "../lib.ts";
+import { CONFIG_ATTRIBUTES, type PyClass } from "./extract.ts";
 import type { Precision } from "../../../../pipeline/lib/schema.ts";
 
 export const SOURCE = "mlperf-inf41";
@@ -44,32 +47,64 @@ function benchmarkOf(model: string): { folder: string; model: string; accuracy: 
 
 // ------------------------------------------------------------------ NVIDIA config classes
 
-type PyClass = { name: string; parent: string; attrs: Map<string, string>; register?: { harness: string; accuracy: string; power: string }; file: string; line: number };
+const ConfigRowSchema = z.object({
+  file: z.string().regex(/^closed\/NVIDIA\/configs\/[\w-]+\/(\w+\/)?__init__\.py$/),
+  commit: z.literal(COMMIT),
+  line: z.string().regex(/^[1-9]\d*$/),
+  class: z.string().regex(/^\w+$/),
+  attribute: z.union([z.enum(["@register", "class"]), z.enum(CONFIG_ATTRIBUTES)]),
+  value: z.string().min(1),
+  text: z.string().min(1),
+});
 
-/** Top-level classes of one NVIDIA config file: decorator, parent, and the one-line attributes of the body. */
-export function parsePyConfig(text: string, file: string): PyClass[] {
-  const out: PyClass[] = [];
-  let pending: PyClass["register"];
-  let cur: PyClass | undefined;
-  text.split("\n").forEach((line, i) => {
-    const reg = /^@ConfigRegistry\.register\(HarnessType\.(\w+),\s*AccuracyTarget\.(\w+),\s*PowerSetting\.(\w+)\)/.exec(line);
-    if (reg) {
-      pending = { harness: reg[1]!, accuracy: reg[2]!, power: reg[3]! };
+/**
+ * The classes of NVIDIA's config files as recorded in data/config-attributes.csv (written by
+ * extract.ts with parsePyConfig): per file, in line order, each class with its decorator, parent and the
+ * attributes import.ts reads. Throws with every problem listed.
+ */
+export function readConfigClasses(csvText: string, where = "data/config-attributes.csv"): Map<string, PyClass[]> {
+  const records = parse(csvText, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  const problems: string[] = [];
+  const byFile = new Map<string, PyClass[]>();
+  let pending: { file: string; cls: string; register: NonNullable<PyClass["register"]> } | undefined;
+  records.forEach((rec, i) => {
+    const at = `${where} row ${i + 2}`;
+    const v = ConfigRowSchema.safeParse(rec);
+    if (!v.success) {
+      for (const issue of v.error.issues) problems.push(`${at}: ${issue.path.join(".")}: ${issue.message} (re-run extract.ts)`);
       return;
     }
-    const cls = /^class (\w+)\((\w+)\):/.exec(line);
-    if (cls) {
-      cur = { name: cls[1]!, parent: cls[2]!, attrs: new Map(), register: pending, file, line: i + 1 };
-      out.push(cur);
+    const r = v.data;
+    const line = Number(r.line);
+    const classes = byFile.get(r.file) ?? [];
+    byFile.set(r.file, classes);
+    if (r.attribute === "@register") {
+      const m = /^(\w+),(\w+),(\w+)$/.exec(r.value);
+      if (!m) problems.push(`${at}: @register value '${r.value}' is not <harness>,<accuracy>,<power>`);
+      else pending = { file: r.file, cls: r.class, register: { harness: m[1]!, accuracy: m[2]!, power: m[3]!, line } };
+      return;
+    }
+    if (r.attribute === "class") {
+      const register = pending && pending.file === r.file && pending.cls === r.class ? pending.register : undefined;
+      if (pending && !register) problems.push(`${at}: decorator of ${pending.cls} (${pending.file}:${pending.register.line}) is not followed by its class`);
       pending = undefined;
+      classes.push({ name: r.class, parent: r.value, attrs: new Map(), attrLines: new Map(), register, file: r.file, line });
       return;
     }
-    if (/^\S/.test(line)) cur = undefined;
-    const attr = /^ {4}(\w+) = (.+?)\s*$/.exec(line);
-    if (attr && cur) cur.attrs.set(attr[1]!, attr[2]!);
+    const cur = classes[classes.length - 1];
+    if (!cur || cur.name !== r.class) {
+      problems.push(`${at}: attribute ${r.attribute} of class ${r.class} does not follow that class's row`);
+      return;
+    }
+    cur.attrs.set(r.attribute, r.value);
+    cur.attrLines.set(r.attribute, line);
   });
-  return out;
+  if (problems.length) throw new Error(`${problems.length} problem(s) in ${where}:\n  ${problems.join("\n  ")}`);
+  return byFile;
 }
+
+let configCache: Map<string, PyClass[]> | undefined;
+const configClasses = () => (configCache ??= readConfigClasses(fs.readFileSync(data("config-attributes.csv"), "utf8")));
 
 function resolve(classes: Map<string, PyClass>, cls: PyClass, key: string): { value: string; where: string } | undefined {
   for (let c: PyClass | undefined = cls; c; c = classes.get(c.parent)) {
@@ -84,7 +119,11 @@ type Resolved = { precision: Precision; tp: number; pp: number; className: strin
 function resolveConfig(folder: string, scenario: string, system: string, harness: string, accuracy: string, power: string): Resolved {
   const files = [`closed/NVIDIA/configs/${folder}/__init__.py`, `closed/NVIDIA/configs/${folder}/${scenario}/__init__.py`];
   const classes = new Map<string, PyClass>();
-  for (const f of files) for (const c of parsePyConfig(fs.readFileSync(data(f), "utf8"), f)) classes.set(c.name, c);
+  for (const f of files) {
+    const fromFile = configClasses().get(f);
+    if (!fromFile) throw new Error(`data/config-attributes.csv has no rows of ${f}`);
+    for (const c of fromFile) classes.set(c.name, c);
+  }
   const hits = [...classes.values()].filter(
     (c) =>
       c.register &&

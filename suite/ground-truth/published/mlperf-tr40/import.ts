@@ -1,12 +1,17 @@
 /**
  * MLPerf Training v4.0 (closed, NVIDIA) per-run logs -> multi-GPU time-to-train cells and published
- * ground truth, one row per run. Reads only the committed excerpts in data/ (see README.md, extract.ts).
+ * ground truth, one row per run. Reads only the committed excerpts in data/ (see README.md, extract.ts):
+ * the MLLOG excerpts, the systems JSON, and config-attributes.csv (the lines of NVIDIA's launch scripts
+ * that set precision, parallelism and node count).
  *   node_modules/.bin/tsx suite/ground-truth/published/mlperf-tr40/import.ts
  */
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { parse } from "csv-parse/sync";
+import { z } from "zod";
 import { writeSource, type CellIn, type GtIn } from "../lib.ts";
+import { CONFIG_VARIABLES } from "./extract.ts";
 import type { Precision } from "../../../../pipeline/lib/schema.ts";
 
 export const SOURCE = "mlperf-tr40";
@@ -17,37 +22,69 @@ const data = (rel: string) => path.join(here, "data", rel);
 
 const HARDWARE: Record<string, string> = { "NVIDIA H100-SXM5-80GB": "h100-sxm5-80gb", "NVIDIA H200-SXM5-141GB": "h200-sxm-141gb" };
 
-/** Per benchmark: suite model, the file and pattern that state the precision, the engine. */
-const BENCH: Record<string, { model: string; engine: string; precision: Precision; evidence: (files: string[]) => string; parallel?: boolean; scopeNote?: string }> = {
+/** Per benchmark: suite model, the script settings that state the precision, the engine. */
+const BENCH: Record<string, { model: string; engine: string; precision: Precision; evidence: (cfg: ScriptSettings, files: string[]) => string; parallel?: boolean; scopeNote?: string }> = {
   resnet: {
     model: "resnet-50",
     engine: "mxnet",
     precision: "fp16",
-    evidence: (files) => mustFind(files, /run_and_time\.sh$/, /--dtype\s+"float16"/, "--dtype float16"),
+    evidence: (cfg, files) => mustFind(cfg, files, /run_and_time\.sh$/, { "--dtype": "float16" }, "--dtype float16"),
   },
   gpt3: {
     model: "gpt-3-175b",
     engine: "nemo-megatron+transformer-engine",
     precision: "fp8",
-    evidence: (files) => mustFind(files, /config_fp8\.sh$/, /^export FP8=True$/m, "FP8=True (FP8_HYBRID=True)"),
+    evidence: (cfg, files) => mustFind(cfg, files, /config_fp8\.sh$/, { FP8: "True", FP8_HYBRID: "True" }, "FP8=True (FP8_HYBRID=True)"),
     parallel: true,
     scopeNote:
       " The run resumes from a reference checkpoint (trained for 4000 iterations at global batch 1536; NVIDIA's gpt3 README, 'Model checkpoint') and stops at the quality target: it is not a full pre-training.",
   },
 };
 
-function mustFind(files: string[], fileRe: RegExp, re: RegExp, what: string): string {
+/** Script file (NVIDIA/benchmarks/...) -> variable or option -> value and line, from data/config-attributes.csv. */
+type ScriptSettings = Map<string, Map<string, { value: string; line: number }>>;
+
+const ConfigRowSchema = z.object({
+  file: z.string().regex(/^NVIDIA\/benchmarks\/\w+\/implementations\/[\w.-]+\/[\w.-]+\.sh$/),
+  commit: z.literal(COMMIT),
+  line: z.string().regex(/^[1-9]\d*$/),
+  variable: z.enum(CONFIG_VARIABLES),
+  value: z.string().min(1),
+  text: z.string().min(1),
+});
+
+/** Read config-attributes.csv (written by extract.ts with parseShellSettings). Throws with every problem listed. */
+export function readScriptSettings(csvText: string, where = "data/config-attributes.csv"): ScriptSettings {
+  const records = parse(csvText, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  const problems: string[] = [];
+  const out: ScriptSettings = new Map();
+  records.forEach((rec, i) => {
+    const v = ConfigRowSchema.safeParse(rec);
+    if (!v.success) {
+      for (const issue of v.error.issues) problems.push(`${where} row ${i + 2}: ${issue.path.join(".")}: ${issue.message} (re-run extract.ts)`);
+      return;
+    }
+    const vars = out.get(v.data.file) ?? new Map<string, { value: string; line: number }>();
+    out.set(v.data.file, vars);
+    if (vars.has(v.data.variable)) problems.push(`${where} row ${i + 2}: ${v.data.variable} of ${v.data.file} given twice`);
+    vars.set(v.data.variable, { value: v.data.value, line: Number(v.data.line) });
+  });
+  if (problems.length) throw new Error(`${problems.length} problem(s) in ${where}:\n  ${problems.join("\n  ")}`);
+  return out;
+}
+
+function mustFind(cfg: ScriptSettings, files: string[], fileRe: RegExp, want: Record<string, string>, what: string): string {
   const f = files.find((x) => fileRe.test(x));
   if (!f) throw new Error(`no file matching ${fileRe} among ${files.join(", ")}`);
-  if (!re.test(fs.readFileSync(data(f), "utf8"))) throw new Error(`${f}: expected ${what}`);
+  for (const [k, v] of Object.entries(want)) if (cfg.get(f)?.get(k)?.value !== v) throw new Error(`${f}: expected ${k} ${v} (data/config-attributes.csv)`);
   return `${what} in ${f}`;
 }
 
-/** `export NAME=4` or `export NAME="${TP:=4}"` -> 4 */
-function shellInt(text: string, name: string, file: string): number {
-  const m = new RegExp(`^export ${name}=(?:"?\\$\\{\\w+:=)?(\\d+)`, "m").exec(text);
-  if (!m) throw new Error(`${file}: no ${name}`);
-  return Number(m[1]);
+/** An integer setting of one script, from config-attributes.csv. */
+function scriptInt(cfg: ScriptSettings, file: string, name: string): number {
+  const v = cfg.get(file)?.get(name)?.value;
+  if (v === undefined || !/^\d+$/.test(v)) throw new Error(`${file}: no integer ${name} in data/config-attributes.csv`);
+  return Number(v);
 }
 
 type Mllog = { key: string; value: unknown; time_ms: number; metadata?: { status?: string } };
@@ -63,24 +100,13 @@ function readExcerpt(rel: string): Map<string, Mllog> {
   return m;
 }
 
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out.push(path.relative(data(""), p));
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
-
 export function build(): { cells: CellIn[]; rows: GtIn[]; skipped: string[] } {
   const cells: CellIn[] = [];
   const rows: GtIn[] = [];
   const skipped: string[] = [];
   const resultsRoot = data("NVIDIA/results");
+  const settings = readScriptSettings(fs.readFileSync(data("config-attributes.csv"), "utf8"));
+  const scripts = [...settings.keys()].sort();
   for (const sys of fs.readdirSync(resultsRoot).sort())
     for (const bench of fs.readdirSync(path.join(resultsRoot, sys)).sort()) {
       const spec = BENCH[bench];
@@ -91,20 +117,24 @@ export function build(): { cells: CellIn[]; rows: GtIn[]; skipped: string[] } {
       const n = nodes * perNode;
       const hw = HARDWARE[sysJson.accelerator_model_name ?? ""];
       if (!hw || !Number.isInteger(n) || n <= 0) throw new Error(`${sys}: accelerator '${sysJson.accelerator_model_name}', ${nodes}x${perNode}`);
-      const implFiles = listFiles(data("NVIDIA/benchmarks")).filter((f) => f.startsWith(`NVIDIA/benchmarks/${bench}/implementations/`) && (f.includes(`/${sys}/`) || f.includes(`/nemo/`)));
+      const implFiles = scripts.filter((f) => f.startsWith(`NVIDIA/benchmarks/${bench}/implementations/`) && (f.includes(`/${sys}/`) || f.includes(`/nemo/`)));
       let tp = 1;
       let pp = 1;
       let parNote = "data parallel only (no model parallelism in the launch scripts)";
       if (spec.parallel) {
         const cfg = implFiles.find((f) => new RegExp(`config_DGXH100_${nodes}x${perNode}x`).test(path.basename(f)));
         if (!cfg) throw new Error(`${sys}: no config_DGXH100_${nodes}x${perNode}x*.sh`);
-        const text = fs.readFileSync(data(cfg), "utf8");
-        tp = shellInt(text, "TENSOR_MODEL_PARALLEL", cfg);
-        pp = shellInt(text, "PIPELINE_MODEL_PARALLEL", cfg);
+        tp = scriptInt(settings, cfg, "TENSOR_MODEL_PARALLEL");
+        pp = scriptInt(settings, cfg, "PIPELINE_MODEL_PARALLEL");
         parNote = `TENSOR_MODEL_PARALLEL=${tp}, PIPELINE_MODEL_PARALLEL=${pp} in ${cfg}`;
       }
       if (n % (tp * pp) !== 0) throw new Error(`${sys}: ${n} GPUs not divisible by tp*pp`);
-      const precisionEvidence = spec.evidence(implFiles);
+      // the launch configuration's node count must be the systems JSON's
+      const nodeCfgs = implFiles.filter((f) => /\/config_DGXH100[^/]*\.sh$/.test(f) && (!spec.parallel || new RegExp(`config_DGXH100_${nodes}x${perNode}x`).test(path.basename(f))));
+      if (nodeCfgs.length !== 1) throw new Error(`${sys}: expected one config_DGXH100*.sh, found ${nodeCfgs.join(", ") || "none"}`);
+      const cfgNodes = scriptInt(settings, nodeCfgs[0]!, "DGXNNODES");
+      if (cfgNodes !== nodes) throw new Error(`${sys}: DGXNNODES=${cfgNodes} in ${nodeCfgs[0]} but ${nodes} nodes in the systems JSON`);
+      const precisionEvidence = spec.evidence(settings, implFiles);
       const runs = fs
         .readdirSync(path.join(resultsRoot, sys, bench))
         .filter((f) => /^result_\d+\.mllog-excerpt\.txt$/.test(f))
