@@ -10,6 +10,7 @@
  * When a tool is not installed here, the runner re-parses the raw outputs recorded under
  * results/raw/<tool>/ (committed), so `make evaluate` reproduces the results without the tool.
  */
+import { accessSync, constants, existsSync, statSync } from "node:fs";
 import type { Cell, ToolMetadata } from "./schema.ts";
 import type { Suite } from "./suite.ts";
 
@@ -47,4 +48,17 @@ export interface ToolAdapter<Prepared = unknown> {
    * library that always runs, and its output is cheap to recompute).
    */
   recordRaw: boolean;
+}
+
+/** Availability of a tool reached through an executable named by an environment variable. */
+export function binaryFromEnv(envVar: string, env: NodeJS.ProcessEnv = process.env): Availability {
+  const bin = env[envVar];
+  if (!bin) return { available: false, reason: `${envVar} is not set` };
+  if (!existsSync(bin) || !statSync(bin).isFile()) return { available: false, reason: `${envVar}=${bin} is not a file` };
+  try {
+    accessSync(bin, constants.X_OK);
+  } catch {
+    return { available: false, reason: `${envVar}=${bin} is not executable` };
+  }
+  return { available: true };
 }

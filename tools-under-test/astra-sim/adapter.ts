@@ -13,7 +13,7 @@
  * parse() reads every `sys[<id>] finished, <T> cycles` line: prediction = max over ranks of T,
  * with 1 cycle = 1 ns in the analytical backend.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, rmSync, accessSync, constants } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
@@ -21,6 +21,7 @@ import { parse as parseYaml, Document, type YAMLMap, type YAMLSeq, type Scalar }
 import { ToolMetadata, type Cell, type Hardware } from "../../pipeline/lib/schema.ts";
 import type { Suite } from "../../pipeline/lib/suite.ts";
 import type { ToolAdapter, Support, ToolContext } from "../../pipeline/lib/tool.ts";
+import { binaryFromEnv } from "../../pipeline/lib/tool.ts";
 import { collectiveEt, sendRecvEt, CollectiveCommType } from "./chakra-et.ts";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -176,15 +177,7 @@ export function parseFinishNs(raw: string, nRanks: number): number {
 }
 
 export function availability(env: NodeJS.ProcessEnv = process.env): { available: boolean; reason?: string } {
-  const bin = env[ENV_BIN];
-  if (!bin) return { available: false, reason: `${ENV_BIN} is not set` };
-  if (!existsSync(bin) || !statSync(bin).isFile()) return { available: false, reason: `${ENV_BIN}=${bin} is not a file` };
-  try {
-    accessSync(bin, constants.X_OK);
-  } catch {
-    return { available: false, reason: `${ENV_BIN}=${bin} is not executable` };
-  }
-  return { available: true };
+  return binaryFromEnv(ENV_BIN, env);
 }
 
 export const astraSimAdapter: ToolAdapter<Prepared> = {

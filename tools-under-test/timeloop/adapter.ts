@@ -17,7 +17,7 @@
  * parse() reads `Cycles: N` from the stats' "Summary Stats" block, multiplies by the number of
  * convolution groups (one group is mapped; groups run one after another) and divides by the clock.
  */
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
@@ -25,6 +25,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { ToolMetadata, type Cell } from "../../pipeline/lib/schema.ts";
 import type { Suite } from "../../pipeline/lib/suite.ts";
 import type { Support, ToolAdapter, ToolContext } from "../../pipeline/lib/tool.ts";
+import { binaryFromEnv } from "../../pipeline/lib/tool.ts";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 export const metadata = ToolMetadata.parse(parseYaml(readFileSync(`${here}metadata.yaml`, "utf8")));
@@ -233,15 +234,7 @@ export function parseCycles(raw: string): number {
 }
 
 export function availability(env: NodeJS.ProcessEnv = process.env): { available: boolean; reason?: string } {
-  const bin = env[ENV_BIN];
-  if (!bin) return { available: false, reason: `${ENV_BIN} is not set` };
-  if (!existsSync(bin) || !statSync(bin).isFile()) return { available: false, reason: `${ENV_BIN}=${bin} is not a file` };
-  try {
-    accessSync(bin, constants.X_OK);
-  } catch {
-    return { available: false, reason: `${ENV_BIN}=${bin} is not executable` };
-  }
-  return { available: true };
+  return binaryFromEnv(ENV_BIN, env);
 }
 
 /** The shared libraries of a scons build lie in <timeloop>/lib next to <timeloop>/bin. */

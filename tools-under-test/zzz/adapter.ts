@@ -8,18 +8,12 @@ import { parse as parseYaml } from "yaml";
 import {
   predict,
   predictSingleOp,
-  gemmOp,
-  attentionPrefillOp,
-  attentionDecodeOp,
-  normOp,
-  softmaxOp,
-  elementwiseOp,
-  embeddingOp,
+  opFromSpec,
   collectiveLatency,
   memoryFootprint,
   DEFAULT_PARAMS,
 } from "../../zzz/index.ts";
-import type { DeviceSpec, Dtype, ModelArch, Op, Scenario, Bound } from "../../zzz/types.ts";
+import type { DeviceSpec, Dtype, ModelArch, Op, OperatorSpec, Scenario, Bound } from "../../zzz/types.ts";
 import { ToolMetadata, type Cell, type Hardware, type Model } from "../../pipeline/lib/schema.ts";
 import type { Suite } from "../../pipeline/lib/suite.ts";
 import type { ToolAdapter, Support } from "../../pipeline/lib/tool.ts";
@@ -44,28 +38,12 @@ export function deviceSpec(hw: Hardware): DeviceSpec {
   };
 }
 
-/** The single operator of an operator-level cell, or undefined for other kinds. */
+const OPERATOR_KINDS = new Set<string>(["gemm", "attention-prefill", "attention-decode", "norm", "softmax", "elementwise", "embedding"]);
+
+/** The single operator of an operator-level cell (built by zzz's opFromSpec), or undefined for other kinds. */
 export function operatorOf(cell: Cell): Op | undefined {
-  const w = cell.workload;
-  const dt = cell.precision;
-  switch (w.kind) {
-    case "gemm":
-      return gemmOp(w.m, w.n, w.k, w.batch, dt);
-    case "attention-prefill":
-      return attentionPrefillOp({ batch: w.batch, seq_len: w.seq_len, n_heads: w.n_heads, n_kv_heads: w.n_kv_heads, head_dim: w.head_dim, causal: w.causal }, dt);
-    case "attention-decode":
-      return attentionDecodeOp({ batch: w.batch, context_len: w.context_len, n_heads: w.n_heads, n_kv_heads: w.n_kv_heads, head_dim: w.head_dim }, dt);
-    case "norm":
-      return normOp(w.norm, w.rows, w.cols, dt);
-    case "softmax":
-      return softmaxOp(w.rows, w.cols, dt);
-    case "elementwise":
-      return elementwiseOp(w.op, w.elements, dt);
-    case "embedding":
-      return embeddingOp(w.tokens, w.d_model, w.vocab_size, dt);
-    default:
-      return undefined;
-  }
+  if (!OPERATOR_KINDS.has(cell.workload.kind)) return undefined;
+  return opFromSpec(cell.workload as OperatorSpec, cell.precision);
 }
 
 /** The model-level scenario of a cell, or undefined. */
