@@ -30,7 +30,7 @@ import {
 } from "../../tools-under-test/timeloop/adapter.ts";
 
 const FIXTURES = "tools-under-test/timeloop/fixtures";
-const PROPOSED = "suite";
+const SUITE_DIR = "suite";
 const RAW = "results/raw/timeloop";
 let suite: Suite;
 beforeAll(() => {
@@ -170,8 +170,8 @@ describe("through the runner", () => {
 });
 
 describe("Eyeriss (suite files and recorded outputs)", () => {
-  const hw = (): Hardware => Hardware.parse(parseYaml(readFileSync(join(PROPOSED, "hardware/eyeriss-65nm.yaml"), "utf8")));
-  const rawCells = (): unknown[] => (parseYaml(readFileSync(join(PROPOSED, "cells/published-eyeriss-jssc2017.yaml"), "utf8")) as { cells: unknown[] }).cells;
+  const hw = (): Hardware => Hardware.parse(parseYaml(readFileSync(join(SUITE_DIR, "hardware/eyeriss-65nm.yaml"), "utf8")));
+  const rawCells = (): unknown[] => (parseYaml(readFileSync(join(SUITE_DIR, "cells/published-eyeriss-jssc2017.yaml"), "utf8")) as { cells: unknown[] }).cells;
   const cells = (): Cell[] => CellFile.parse({ cells: rawCells() }).cells;
   const withEyeriss = (): Suite => ({ ...suite, hardware: new Map([...suite.hardware, ["eyeriss-65nm", hw()]]) });
 
@@ -183,7 +183,7 @@ describe("Eyeriss (suite files and recorded outputs)", () => {
       expect(r.success).toBe(true);
       expect(r.data!.precision).toBe("int16");
     }
-    const gt = parseGroundTruthCsv(readFileSync(join(PROPOSED, "ground-truth/published/eyeriss-jssc2017/ground-truth.csv"), "utf8"), "gt.csv");
+    const gt = parseGroundTruthCsv(readFileSync(join(SUITE_DIR, "ground-truth/published/eyeriss-jssc2017/ground-truth.csv"), "utf8"), "gt.csv");
     expect(gt.problems).toEqual([]);
     expect(gt.rows.map((r) => [r.cell_id, r.value, r.unit])).toEqual(cells().map((c, i) => [c.id, [16.5, 39.2, 21.8, 16.0, 10.0][i], "ms"]));
     // Table V's total latencies (not used) would sum to the paper's 34.7 frames/s for 4 frames; the
