@@ -17,8 +17,10 @@ $(STAMP): package-lock.json package.json
 deps: $(STAMP)
 
 ## make evaluate: load and validate the suite, run every available tool, write results/.
+## RERUN=astra-sim,vidur (or all): run those tools live on every cell, not only unrecorded ones.
+## DOCKER_TOOLS=astra-sim,timeloop: run those tools in their Docker image (pipeline/lib/exec.ts).
 evaluate: deps
-	$(TSX) pipeline/evaluate.ts
+	$(TSX) pipeline/evaluate.ts $(if $(RERUN),--rerun $(RERUN))
 
 ## make test: type-check, then the unit and integration tests (vitest).
 test: deps typecheck

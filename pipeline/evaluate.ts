@@ -5,8 +5,12 @@
  *   results/accuracy.csv      one row per (tool, cell, ground-truth value)
  *   results/summary.csv       one row per (tool, category): n, MAPE, median/max APE, Spearman
  *   results/cell-intensity.csv  ZZZ's FLOPs, bytes and bound per cell (for the roofline figure)
+ *   results/tools.csv         one row per tool: setup steps and minutes, cells, wall s and input lines per cell
  *
  * Options: --tools zzz,vidur  (only these tools)   --fresh  (ignore the resume journal)
+ *          --rerun astra-sim,vidur|all  (run these tools live on every supported cell, even cells
+ *          with a recorded output; make evaluate RERUN=...)
+ * Launchers: a tool listed in DOCKER_TOOLS runs in its Docker image (pipeline/lib/exec.ts).
  * A suite with problems stops the run before anything is written.
  */
 import { argv, chalk } from "zx";
@@ -17,6 +21,7 @@ import { runTool, clearJournal } from "./lib/runner.ts";
 import { accuracyRows, summaryRows } from "./lib/metrics.ts";
 import { writeCsvAtomic, fmt, compareStrings } from "./lib/io.ts";
 import { PREDICTION_COLUMNS, ACCURACY_COLUMNS, SUMMARY_COLUMNS, type PredictionRow } from "./lib/schema.ts";
+import { TOOLS_COLUMNS, toolsRows } from "./lib/tools-table.ts";
 import { TOOLS } from "../tools-under-test/registry.ts";
 import { estimate, supports } from "../tools-under-test/zzz/adapter.ts";
 
@@ -27,6 +32,8 @@ export interface EvaluateOptions {
   tools?: string[];
   fresh?: boolean;
   quiet?: boolean;
+  /** Tools to run live on every supported cell ("all" for every tool). */
+  rerun?: string[];
 }
 
 export async function evaluate(opts: EvaluateOptions): Promise<{ predictions: PredictionRow[]; summary: ReturnType<typeof summaryRows> }> {
@@ -58,6 +65,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<{ predictions: Pr
       rawDir: join(results, "raw"),
       journalDir,
       workDir: join(opts.root, ".work/tools"),
+      rerun: Boolean(opts.rerun?.includes(name) || opts.rerun?.includes("all")),
       onProgress: (_t, done, total) => {
         const pct = Math.floor((done / total) * 10);
         if (pct !== last || done === total) {
@@ -71,6 +79,16 @@ export async function evaluate(opts: EvaluateOptions): Promise<{ predictions: Pr
     writePredictions(); // rows land as each tool finishes
     clearJournal(journalDir, name);
   }
+
+  writeCsvAtomic(
+    join(results, "tools.csv"),
+    TOOLS_COLUMNS,
+    toolsRows(
+      opts.root,
+      tools.map((t) => t.metadata),
+      all,
+    ),
+  );
 
   const acc = accuracyRows(all, suite.groundTruth, suite.cells);
   writeCsvAtomic(
@@ -142,6 +160,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       root: ".",
       tools: typeof argv.tools === "string" ? argv.tools.split(",") : undefined,
       fresh: Boolean(argv.fresh),
+      rerun: typeof argv.rerun === "string" && argv.rerun ? argv.rerun.split(",") : undefined,
     });
   } catch (e) {
     if (e instanceof SuiteError) {

@@ -5,6 +5,12 @@
  * - A cell the tool does not support gets status=not-run with the tool's reason.
  * - A tool that is not installed here re-parses its recorded raw outputs (results/raw/<tool>/);
  *   a cell with no recorded output is not-run, with the reason. Numbers are never filled in.
+ * - A tool that was asked for but cannot start (its environment variable points at a missing
+ *   file, Docker requested without an engine) fails every supported cell with the reason.
+ * - A tool that is installed re-parses the cells it has a recorded output for, and runs the others
+ *   live; `rerun` (make evaluate RERUN=<tool>|all) runs every supported cell live.
+ * - Live runs record, per cell, the wall time and the lines of input generated (adapter hook
+ *   inputFiles) in results/raw/<tool>/wall_s.csv.
  * - Each finished cell is appended to a journal (.work/evaluate/<tool>.jsonl) keyed by the suite's
  *   and the tool's fingerprint, so an interrupted run resumes without redoing finished cells.
  */
@@ -22,20 +28,40 @@ import { writeFileAtomic, compareStrings, readCsv, writeCsvAtomic, fmt } from ".
  * results/raw/<tool>/wall_s.csv. Re-parsed rows report these, not the time it took to re-parse.
  */
 export const WALL_FILE = "wall_s.csv";
+export const WALL_COLUMNS = ["cell_id", "wall_s", "input_lines"] as const;
 
-function readWalls(rawDir: string, tool: string): Map<string, number> {
-  const m = new Map<string, number>();
+export interface RunStats {
+  wall_s: number;
+  /** Lines of input the adapter generated for the cell (empty when it does not say). */
+  input_lines?: number;
+}
+
+export function readWalls(rawDir: string, tool: string): Map<string, RunStats> {
+  const m = new Map<string, RunStats>();
   for (const r of readCsv(join(rawDir, tool, WALL_FILE))) {
     const v = Number(r.wall_s);
-    if (r.cell_id && Number.isFinite(v) && v >= 0) m.set(r.cell_id, v);
+    const lines = r.input_lines === undefined || r.input_lines === "" ? undefined : Number(r.input_lines);
+    if (r.cell_id && Number.isFinite(v) && v >= 0) m.set(r.cell_id, { wall_s: v, input_lines: lines !== undefined && Number.isInteger(lines) && lines >= 0 ? lines : undefined });
   }
   return m;
+}
+
+function countLines(files: string[]): number {
+  let n = 0;
+  for (const f of files) {
+    const text = readFileSync(f, "utf8");
+    if (!text) continue;
+    n += text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
+  }
+  return n;
 }
 
 export interface RunOptions {
   rawDir: string; // results/raw
   journalDir: string; // .work/evaluate
   workDir: string; // .work/tools
+  /** Run every supported cell live, even those with a recorded output (RERUN=<tool>). */
+  rerun?: boolean;
   onProgress?: (tool: string, done: number, total: number, row: PredictionRow) => void;
 }
 
@@ -72,13 +98,13 @@ export async function runTool(adapter: ToolAdapter, suite: Suite, opts: RunOptio
   const meta = adapter.metadata;
   const ctx: ToolContext = { suite, workDir: join(opts.workDir, meta.name) };
   const cells = [...suite.cells.values()].sort((a, b) => compareStrings(a.id, b.id));
-  const fp = fingerprint(adapter, cells);
+  const fp = fingerprint(adapter, cells) + (opts.rerun ? "-rerun" : "");
   mkdirSync(opts.journalDir, { recursive: true });
   const journal = join(opts.journalDir, `${meta.name}.jsonl`);
   const done = readJournal(journal, fp);
   const avail = await adapter.availability(ctx);
   const rows: PredictionRow[] = [];
-  const walls = adapter.recordRaw ? readWalls(opts.rawDir, meta.name) : new Map<string, number>();
+  const walls = adapter.recordRaw ? readWalls(opts.rawDir, meta.name) : new Map<string, RunStats>();
   let liveRuns = 0;
 
   const base = { tool: meta.name, tool_version: meta.version };
@@ -107,18 +133,23 @@ export async function runTool(adapter: ToolAdapter, suite: Suite, opts: RunOptio
       } else {
         let raw: string | undefined;
         let recordedWall: number | undefined;
+        let live = false;
         const recorded = rawPath(opts.rawDir, meta.name, cell.id);
-        if (avail.available) {
+        const haveRecord = adapter.recordRaw && existsSync(recorded);
+        if (!avail.available && avail.configured) throw new Error(`tool cannot run here: ${avail.reason ?? "unknown"}`);
+        if (avail.available && (opts.rerun || !haveRecord)) {
           const prepared = await adapter.prepare(cell, ctx);
+          const inputLines = adapter.inputFiles ? countLines(adapter.inputFiles(prepared)) : undefined;
           raw = await adapter.invoke(prepared, cell, ctx);
+          live = true;
           if (adapter.recordRaw) {
             writeFileAtomic(recorded, raw);
-            walls.set(cell.id, (performance.now() - started) / 1000);
+            walls.set(cell.id, { wall_s: (performance.now() - started) / 1000, input_lines: inputLines });
             liveRuns++;
           }
-        } else if (adapter.recordRaw && existsSync(recorded)) {
+        } else if (haveRecord) {
           raw = readFileSync(recorded, "utf8");
-          recordedWall = walls.get(cell.id);
+          recordedWall = walls.get(cell.id)?.wall_s;
         }
         if (raw === undefined) {
           row = finish({ predicted: undefined, status: "not-run", reason: `tool not available here (${avail.reason ?? "unknown"}) and no recorded output` });
@@ -127,7 +158,7 @@ export async function runTool(adapter: ToolAdapter, suite: Suite, opts: RunOptio
           const v = convertToCellUnit(cell, p.value, p.unit);
           if (v === undefined) throw new Error(`tool reported unit '${p.unit}', which is not a unit of metric '${cell.metric}'`);
           if (!(v > 0) || !Number.isFinite(v)) throw new Error(`tool reported a non-positive or non-finite value (${p.value} ${p.unit})`);
-          if (avail.available) row = finish({ predicted: v, status: "ok", reason: "" });
+          if (live) row = finish({ predicted: v, status: "ok", reason: "" });
           else if (recordedWall !== undefined) row = { ...finish({ predicted: v, status: "ok", reason: "re-parsed recorded output" }), wall_s: recordedWall };
           else row = finish({ predicted: v, status: "ok", reason: "re-parsed recorded output (no recorded run time: wall_s is the re-parse time)" });
         }
@@ -142,8 +173,8 @@ export async function runTool(adapter: ToolAdapter, suite: Suite, opts: RunOptio
   if (liveRuns > 0)
     writeCsvAtomic(
       join(opts.rawDir, meta.name, WALL_FILE),
-      ["cell_id", "wall_s"],
-      [...walls].sort((a, b) => compareStrings(a[0], b[0])).map(([cell_id, w]) => ({ cell_id, wall_s: fmt(w) })),
+      WALL_COLUMNS,
+      [...walls].sort((a, b) => compareStrings(a[0], b[0])).map(([cell_id, w]) => ({ cell_id, wall_s: fmt(w.wall_s), input_lines: w.input_lines === undefined ? "" : String(w.input_lines) })),
     );
   return rows;
 }

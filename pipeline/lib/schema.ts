@@ -370,7 +370,17 @@ export const ToolMetadata = z
         kind: z.enum(["library", "local", "docker"]),
         /** Environment variables that point at a local install. */
         env: z.array(z.string()).default([]),
-        docker_image: z.string().optional(),
+        /** The Docker runner (pipeline/lib/exec.ts): image, where it comes from, program paths in it. */
+        docker: z
+          .object({
+            image: z.string().min(1),
+            /** How the image is obtained: an official image, or upstream's Dockerfile at a commit. */
+            provenance: z.string().min(1),
+            /** Logical program name -> path or name inside the image. */
+            programs: z.record(z.string()).default({}),
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
     notes: z.string().optional(),
@@ -415,7 +425,7 @@ export const PredictionRow = z
 export type PredictionRow = z.infer<typeof PredictionRow>;
 
 /** Provenance columns: ignored when CI compares regenerated results with committed ones. */
-export const PROVENANCE_COLUMNS = ["wall_s"] as const;
+export const PROVENANCE_COLUMNS = ["wall_s", "wall_s_per_cell"] as const;
 
 export const ACCURACY_COLUMNS = [
   "tool",

@@ -20,6 +20,11 @@ export interface Availability {
   available: boolean;
   /** Why not, e.g. "ASTRASIM_BIN is not set". */
   reason?: string;
+  /**
+   * True when the tool was asked for (its environment variable is set, or Docker was requested)
+   * but cannot run: then every supported cell fails with the reason, instead of a silent re-parse.
+   */
+  configured?: boolean;
 }
 
 export interface ToolContext {
@@ -48,6 +53,11 @@ export interface ToolAdapter<Prepared = unknown> {
    * library that always runs, and its output is cheap to recompute).
    */
   recordRaw: boolean;
+  /**
+   * Optional: the input files prepare() wrote for a cell. The runner counts their lines (lines of
+   * input generated per cell, an ease-of-use measure) and records them beside wall_s.
+   */
+  inputFiles?(prepared: Prepared): string[];
 }
 
 /** Availability of a tool reached through an executable named by an environment variable. */

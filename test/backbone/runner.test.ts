@@ -51,7 +51,7 @@ describe("the shared runner", () => {
     expect(readFileSync(join(dirs.rawDir, "fake", `${goodCell.id}.txt`), "utf8")).toBe("latency_ms=2.5\n");
     // The live run's wall times are recorded beside the raw outputs, for cells that produced output.
     const walls = readFileSync(join(dirs.rawDir, "fake", "wall_s.csv"), "utf8").trim().split("\n");
-    expect(walls[0]).toBe("cell_id,wall_s");
+    expect(walls[0]).toBe("cell_id,wall_s,input_lines");
     expect(walls.slice(1).map((l) => l.split(",")[0])).toEqual(["d-ms", goodCell.id]);
   });
 
@@ -75,16 +75,57 @@ describe("the shared runner", () => {
   it("resumes an interrupted run without redoing finished cells", async () => {
     const { suite, dirs } = setup();
     const first: string[] = [];
-    await runTool(fakeTool({ available: true, calls: first }), suite, dirs);
+    await runTool(fakeTool({ available: true, calls: first }), suite, { ...dirs, rerun: true });
     expect(first.length).toBe(3);
     expect(existsSync(join(dirs.journalDir, "fake.jsonl"))).toBe(true);
     // Simulate an interruption after two cells: keep only the first two journal lines.
     const j = join(dirs.journalDir, "fake.jsonl");
     writeFileSync(j, readFileSync(j, "utf8").split("\n").slice(0, 2).join("\n") + "\n{\"torn");
     const second: string[] = [];
-    const rows = await runTool(fakeTool({ available: true, calls: second }), suite, dirs);
+    const rows = await runTool(fakeTool({ available: true, calls: second }), suite, { ...dirs, rerun: true });
     expect(rows).toHaveLength(4);
     expect(second.length).toBeLessThan(first.length);
     expect(second).not.toContain(rows[0]!.cell_id);
+  });
+
+  it("re-parses recorded cells of an installed tool unless rerun is asked, and runs unrecorded ones live", async () => {
+    const { suite, dirs } = setup();
+    mkdirSync(join(dirs.rawDir, "fake"), { recursive: true });
+    writeFileSync(join(dirs.rawDir, "fake", `${goodCell.id}.txt`), "latency_ms=4\n");
+    const calls: string[] = [];
+    const rows = await runTool(fakeTool({ available: true, calls }), suite, dirs);
+    expect(calls.sort()).toEqual(["b-fails", "d-ms"]);
+    const by = Object.fromEntries(rows.map((r) => [r.cell_id, r]));
+    expect(by[goodCell.id]).toMatchObject({ status: "ok", predicted: 0.004 });
+    expect(by["d-ms"]).toMatchObject({ status: "ok", reason: "" });
+    const again: string[] = [];
+    const rerun = await runTool(fakeTool({ available: true, calls: again }), suite, { ...dirs, rerun: true });
+    expect(again.sort()).toEqual([goodCell.id, "b-fails", "d-ms"].sort());
+    expect(rerun.find((r) => r.cell_id === goodCell.id)).toMatchObject({ predicted: 0.0025, reason: "" });
+    expect(readFileSync(join(dirs.rawDir, "fake", `${goodCell.id}.txt`), "utf8")).toBe("latency_ms=2.5\n");
+  });
+
+  it("fails every supported cell when the tool is configured but cannot start, keeping recorded outputs", async () => {
+    const { suite, dirs } = setup();
+    mkdirSync(join(dirs.rawDir, "fake"), { recursive: true });
+    writeFileSync(join(dirs.rawDir, "fake", `${goodCell.id}.txt`), "latency_ms=4\n");
+    const tool = fakeTool({ available: false, calls: [] });
+    tool.availability = async () => ({ available: false, configured: true, reason: "FAKE_BIN=/nope is not a file" });
+    const rows = await runTool(tool, suite, dirs);
+    const by = Object.fromEntries(rows.map((r) => [r.cell_id, r]));
+    expect(by[goodCell.id]).toMatchObject({ status: "failed", reason: "tool cannot run here: FAKE_BIN=/nope is not a file" });
+    expect(by["c-unsupported"]).toMatchObject({ status: "not-run" });
+    expect(readFileSync(join(dirs.rawDir, "fake", `${goodCell.id}.txt`), "utf8")).toBe("latency_ms=4\n");
+  });
+
+  it("records the lines of input an adapter generated per live cell", async () => {
+    const { root, suite, dirs } = setup();
+    const tool = fakeTool({ available: true, calls: [] });
+    const input = join(root, "input.yaml");
+    writeFileSync(input, "a: 1\nb: 2\nc: 3\n");
+    tool.inputFiles = () => [input, input];
+    await runTool(tool, suite, dirs);
+    const walls = readFileSync(join(dirs.rawDir, "fake", "wall_s.csv"), "utf8").trim().split("\n");
+    expect(walls.slice(1).map((l) => l.split(",")[2])).toEqual(["6", "6"]);
   });
 });
