@@ -5,6 +5,7 @@
  *   results/accuracy.csv      one row per (tool, cell, ground-truth value)
  *   results/summary.csv       one row per (tool, category): n, MAPE, median/max APE, Spearman
  *   results/cell-intensity.csv  ZZZ's FLOPs, bytes and bound per cell (for the roofline figure)
+ *   results/measured-vs-claimed.csv  per third-party tool and ground-truth tier: our measured error beside its claim
  *   results/tools.csv         one row per tool: setup steps and minutes, cells, wall s and input lines per cell
  *
  * Options: --tools zzz,vidur  (only these tools)   --fresh  (ignore the resume journal)
@@ -22,6 +23,9 @@ import { accuracyRows, summaryRows } from "./lib/metrics.ts";
 import { writeCsvAtomic, fmt, compareStrings } from "./lib/io.ts";
 import { PREDICTION_COLUMNS, ACCURACY_COLUMNS, SUMMARY_COLUMNS, type PredictionRow } from "./lib/schema.ts";
 import { TOOLS_COLUMNS, toolsRows } from "./lib/tools-table.ts";
+import { MVC_COLUMNS, measuredVsClaimedRows } from "./lib/measured-vs-claimed.ts";
+import { loadTaxonomy } from "./lib/survey/taxonomy.ts";
+import { claimedAccuracyRows } from "./lib/survey/outputs.ts";
 import { TOOLS } from "../tools-under-test/registry.ts";
 import { estimate, supports } from "../tools-under-test/zzz/adapter.ts";
 
@@ -97,6 +101,17 @@ export async function evaluate(opts: EvaluateOptions): Promise<{ predictions: Pr
     acc.map((a) => ({ ...a, measured: fmt(a.measured), predicted: fmt(a.predicted), abs_pct_error: fmt(a.abs_pct_error) })),
   );
   const summary = summaryRows(acc);
+  const taxonomy = loadTaxonomy(join(opts.root, "taxonomy"));
+  writeCsvAtomic(
+    join(results, "measured-vs-claimed.csv"),
+    MVC_COLUMNS,
+    measuredVsClaimedRows(
+      tools.map((t) => t.metadata),
+      claimedAccuracyRows(taxonomy.works.map((w) => w.value)),
+      acc,
+      suite.hardware,
+    ),
+  );
   writeCsvAtomic(
     join(results, "summary.csv"),
     SUMMARY_COLUMNS,

@@ -115,6 +115,80 @@ export const Link = z
   })
   .strict();
 
+/**
+ * The on-chip architecture of a dataflow accelerator, for tools that map loop nests onto it (Timeloop,
+ * a dataflow model): compute array, storage levels from the MACs outwards, and the mapping constraints
+ * that define its dataflow. Dimension names are those of the convolution loop nest: C (input
+ * channels), K (output channels), R (filter width), S (filter height), P (output width), Q (output
+ * height), N (batch). Every level and the constraints carry their source.
+ */
+export const DataSpace = z.enum(["Weights", "Inputs", "Outputs"]);
+export const DataflowLevel = z
+  .object({
+    name: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, "expected a name of [A-Za-z0-9_], e.g. 'GlobalBuffer'"),
+    /** regfile/sram: on-chip storage; dram: off-chip backing store; fanout: a multicast point with no storage. */
+    class: z.enum(["regfile", "sram", "dram", "fanout"]),
+    /** Capacity in words of word_bits (absent for dram; 0 for a fanout). */
+    entries: z.number().int().nonnegative().optional(),
+    instances: z.number().int().positive(),
+    /** Instances along X of a 2-D array (instances / mesh_x along Y). */
+    mesh_x: z.number().int().positive().optional(),
+    word_bits: z.number().int().positive(),
+    block_size_words: z.number().int().positive().optional(),
+    banks: z.number().int().positive().optional(),
+    read_bandwidth_words_per_cycle: z.number().positive().optional(),
+    write_bandwidth_words_per_cycle: z.number().positive().optional(),
+    /** One bandwidth shared by reads and writes (e.g. a DRAM bus). */
+    shared_bandwidth_words_per_cycle: z.number().positive().optional(),
+    keep: z.array(DataSpace).default([]),
+    bypass: z.array(DataSpace).default([]),
+    source: Source,
+  })
+  .strict();
+export type DataflowLevel = z.infer<typeof DataflowLevel>;
+const LoopDims = z.string().regex(/^[CKRSPQN ]*$/, "expected loop dimensions among C K R S P Q N, e.g. 'NCPRS QK'");
+export const LoopConstraint = z
+  .object({
+    type: z.enum(["temporal", "spatial"]),
+    /** The level whose loops (temporal) or fan-out below it (spatial) are constrained. */
+    target: z.string().min(1),
+    /** Loop order, innermost first (spaces are for readability). */
+    permutation: LoopDims.optional(),
+    /** Fixed loop bounds, e.g. 'N1 C1 P0' (0 = whatever remains of that dimension). */
+    factors: z.string().regex(/^([CKRSPQN]\d+ ?)*$/, "expected factors like 'N1 C1 P0'").optional(),
+    /** Spatial: the first `split` dimensions of the permutation go along X, the rest along Y. */
+    split: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+export type LoopConstraint = z.infer<typeof LoopConstraint>;
+export const DataflowArch = z
+  .object({
+    dataflow: z.enum(["row-stationary", "weight-stationary", "output-stationary"]),
+    compute: z
+      .object({ name: z.string().min(1), instances: z.number().int().positive(), mesh_x: z.number().int().positive().optional(), word_bits: z.number().int().positive(), source: Source })
+      .strict(),
+    /** Storage levels from the MACs outwards; the last is the backing store (dram). */
+    levels: z.array(DataflowLevel).min(1),
+    constraints: z.array(LoopConstraint).default([]),
+    constraints_source: Source,
+    notes: z.string().optional(),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    const names = d.levels.map((l) => l.name);
+    d.levels.forEach((l, i) => {
+      if (names.indexOf(l.name) !== i) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["levels", i, "name"], message: `duplicate level name '${l.name}'` });
+      if (l.class !== "dram" && l.entries === undefined)
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["levels", i, "entries"], message: `level '${l.name}' (${l.class}) needs 'entries' (0 for a fanout)` });
+    });
+    if (d.levels.at(-1)?.class !== "dram") ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["levels"], message: "the last level must be the backing store (class dram)" });
+    d.constraints.forEach((c, i) => {
+      if (!names.includes(c.target))
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["constraints", i, "target"], message: `unknown level '${c.target}'; expected one of ${names.join(", ")}` });
+    });
+  });
+export type DataflowArch = z.infer<typeof DataflowArch>;
+
 export const Hardware = z
   .object({
     id: Id,
@@ -137,6 +211,8 @@ export const Hardware = z
         inter_node: Link.optional(),
       })
       .strict(),
+    /** Accelerators: the architecture a loop-nest mapper (Timeloop) maps layers onto. */
+    dataflow: DataflowArch.optional(),
     notes: z.string().optional(),
   })
   .strict();
@@ -383,6 +459,11 @@ export const ToolMetadata = z
           .optional(),
       })
       .strict(),
+    /**
+     * Which of the tool's accuracy claims (taxonomy/works, selected by `bib`) applies to our
+     * evaluation: a substring of the claim's validated_on or metric. Absent: every claim of `bib`.
+     */
+    claim_match: z.string().min(1).optional(),
     notes: z.string().optional(),
   })
   .strict();

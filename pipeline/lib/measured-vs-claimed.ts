@@ -1,0 +1,82 @@
+/**
+ * results/measured-vs-claimed.csv: for every third-party tool, the error we measured on the common
+ * suite beside the accuracy its authors claim.
+ *
+ *  - claimed: the tool's claims in the taxonomy (taxonomy/works/*.yaml, the same rows as
+ *    results/claimed-accuracy.csv), selected by the tool metadata's `bib` and, when several settings
+ *    were validated, `claim_match` (a substring of the claim's validated_on or metric);
+ *  - measured: the tool's rows of results/accuracy.csv, one row per ground-truth tier:
+ *    published, measured-gpu, measured-cpu (the hardware kind of the measured cells).
+ * A tool with no comparison against ground truth gets one row with n = 0, never a number.
+ */
+import type { Hardware, ToolMetadata } from "./schema.ts";
+import type { AccuracyRow } from "./metrics.ts";
+import { fmt } from "./io.ts";
+
+export const MVC_COLUMNS = [
+  "tool",
+  "tier",
+  "n",
+  "mape_pct",
+  "median_ape_pct",
+  "worst_cell",
+  "worst_ape_pct",
+  "claim_bib",
+  "claimed_error",
+  "claimed_metric",
+  "claimed_validated_on",
+  "claim_place",
+] as const;
+
+/** A claim row as produced by claimedAccuracyRows (pipeline/lib/survey/outputs.ts). */
+export type ClaimRow = Record<string, string | number>;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export function tierOf(a: AccuracyRow, hardware: Map<string, Hardware>): string {
+  if (a.gt_source_kind !== "measured") return a.gt_source_kind;
+  const kind = hardware.get(a.hardware)?.kind;
+  return kind === "cpu" ? "measured-cpu" : kind === "gpu" ? "measured-gpu" : `measured-${kind ?? "unknown"}`;
+}
+
+export function measuredVsClaimedRows(tools: ToolMetadata[], claims: ClaimRow[], acc: AccuracyRow[], hardware: Map<string, Hardware>): Record<string, string>[] {
+  const out: Record<string, string>[] = [];
+  for (const meta of tools) {
+    if (meta.runner.kind === "library" || !meta.bib) continue; // ZZZ is this artifact's own engine: no claim to check
+    const mine = claims.filter(
+      (c) => c.bib === meta.bib && (!meta.claim_match || String(c.validated_on).includes(meta.claim_match) || String(c.metric).includes(meta.claim_match)),
+    );
+    const claim = {
+      claim_bib: meta.bib,
+      claimed_error: mine.length ? mine.map((c) => String(c.claimed_error)).join(" | ") : "no claim recorded in taxonomy/",
+      claimed_metric: mine.map((c) => String(c.metric)).join(" | "),
+      claimed_validated_on: mine.map((c) => String(c.validated_on)).join(" | "),
+      claim_place: mine.map((c) => String(c.place)).join(" | "),
+    };
+    const tiers = new Map<string, AccuracyRow[]>();
+    for (const a of acc.filter((x) => x.tool === meta.name)) {
+      const t = tierOf(a, hardware);
+      tiers.set(t, [...(tiers.get(t) ?? []), a]);
+    }
+    if (tiers.size === 0) out.push({ tool: meta.name, tier: "none", n: "0", mape_pct: "", median_ape_pct: "", worst_cell: "", worst_ape_pct: "", ...claim });
+    for (const [tier, rows] of tiers) {
+      const apes = rows.map((r) => r.abs_pct_error);
+      const worst = [...rows].sort((a, b) => b.abs_pct_error - a.abs_pct_error || (a.cell_id < b.cell_id ? -1 : 1))[0]!;
+      out.push({
+        tool: meta.name,
+        tier,
+        n: String(rows.length),
+        mape_pct: fmt(apes.reduce((s, x) => s + x, 0) / apes.length),
+        median_ape_pct: fmt(median(apes)),
+        worst_cell: worst.cell_id,
+        worst_ape_pct: fmt(worst.abs_pct_error),
+        ...claim,
+      });
+    }
+  }
+  return out.sort((a, b) => (a.tool + "\u0000" + a.tier < b.tool + "\u0000" + b.tier ? -1 : 1));
+}
