@@ -8,26 +8,38 @@
  *   system.json          ASTRA-sim system config (HGX-H100-validated.json, see SYSTEM_H100)
  *   remote_memory.json   {"memory-type": "NO_MEMORY_EXPANSION"}
  *   et/<op>.<rank>.et    one Chakra ET per NPU (chakra-et.ts), one node each
- * invoke() runs $ASTRASIM_BIN (AstraSim_Analytical_Congestion_Unaware) there and returns its
- * stdout, which the runner records as results/raw/astra-sim/<cell id>.txt.
- * parse() reads every `sys[<id>] finished, <T> cycles` line: prediction = max over ranks of T,
- * with 1 cycle = 1 ns in the analytical backend.
+ *   out/                 the binary's working directory (it writes log/log.log there)
+ * invoke() runs AstraSim_Analytical_Congestion_Unaware through pipeline/lib/exec.ts (local:
+ * $ASTRASIM_BIN; Docker: DOCKER_TOOLS=astra-sim, image from metadata.yaml or
+ * ASTRA_SIM_DOCKER_IMAGE, inputs mounted read-only, out/ read-write, no network, time limit) and
+ * returns its stdout, which the runner records as results/raw/astra-sim/<cell id>.txt.
+ * parse() reads every `sys[<id>] finished, <T> cycles, exposed communication <C> cycles` line:
+ * prediction = max over ranks of T, with 1 cycle = 1 ns in the analytical backend (see CYCLE_S).
  */
 import { mkdirSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { execa } from "execa";
 import { parse as parseYaml, Document, type YAMLMap, type YAMLSeq, type Scalar } from "yaml";
 import { ToolMetadata, type Cell, type Hardware } from "../../pipeline/lib/schema.ts";
 import type { Suite } from "../../pipeline/lib/suite.ts";
 import type { ToolAdapter, Support, ToolContext } from "../../pipeline/lib/tool.ts";
-import { binaryFromEnv } from "../../pipeline/lib/tool.ts";
+import { runProcess, toolAvailability } from "../../pipeline/lib/exec.ts";
 import { collectiveEt, sendRecvEt, CollectiveCommType } from "./chakra-et.ts";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 export const metadata = ToolMetadata.parse(parseYaml(readFileSync(`${here}metadata.yaml`, "utf8")));
 
 export const ENV_BIN = "ASTRASIM_BIN";
+/** Logical program name (metadata.runner.docker.programs maps it to its path in the image). */
+export const PROGRAM = "AstraSim_Analytical_Congestion_Unaware";
+/**
+ * Time limit of one run, s: ASTRASIM_TIMEOUT_S, else 300. The longest cell here (a 1 GiB
+ * collective) takes well under a second.
+ */
+export function timeoutS(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.ASTRASIM_TIMEOUT_S);
+  return Number.isFinite(v) && v > 0 ? v : 300;
+}
 export const NO_TRACE_REASON = "ASTRA-sim needs a Chakra trace of this workload; not generated in this artifact yet";
 
 /**
@@ -101,6 +113,22 @@ const COLLECTIVES = {
   "reduce-scatter": { name: "reduce_scatter", type: CollectiveCommType.REDUCE_SCATTER },
 } as const;
 
+/**
+ * The Chakra node's comm_size for a cell's collective. The suite's `bytes` is the full buffer
+ * (zzz/collective.ts): the reduced vector for all-reduce and reduce-scatter, the gathered result
+ * for all-gather. ASTRA-sim's ring (astra-sim/system/astraccl/native_collectives/
+ * collective_algorithm/Ring.cc, constructor, astra-sim@4f387bcd) takes comm_size as
+ *   All_Reduce:     final_data_size = data_size,       msg_size = data_size / n
+ *   Reduce_Scatter: final_data_size = data_size / n,   msg_size = data_size / n
+ *   All_Gather:     final_data_size = data_size * n,   msg_size = data_size
+ * i.e. the input per NPU in each case; for all-gather that is bytes / n.
+ */
+export function commSizeBytes(op: "all-reduce" | "all-gather" | "reduce-scatter" | "send-recv", bytes: number, n: number): number {
+  if (op !== "all-gather") return bytes;
+  if (bytes % n !== 0) throw new Error(`all-gather of ${bytes} bytes over ${n} NPUs: bytes must be a multiple of the NPU count`);
+  return bytes / n;
+}
+
 export function supports(cell: Cell, suite: Suite): Support {
   const w = cell.workload;
   if (w.kind !== "collective") return { ok: false, reason: NO_TRACE_REASON };
@@ -116,9 +144,18 @@ export function supports(cell: Cell, suite: Suite): Support {
 }
 
 export interface Prepared {
+  /** The cell's directory (inputs). */
   dir: string;
+  /** The binary's working directory, dir/out: it writes log/log.log there. */
+  runDir: string;
+  /** NPU count: one 'finished' line per NPU is expected. */
+  npus: number;
   workload: string;
   args: string[];
+  /** Inputs the binary reads (mounted read-only by the Docker launcher). */
+  inputs: string[];
+  /** The text input files (for the runner's lines-of-input count; the ETs are binary protobuf). */
+  textInputs: string[];
 }
 
 /** The analytical backend's network YAML (same keys and layout as HGX-H100-validated.yml). */
@@ -143,19 +180,28 @@ export function writeInputs(cell: Cell, suite: Suite, cellDir: string): Prepared
   if (!net) throw new Error(`no network config for ${cell.hardware}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, "et"), { recursive: true });
+  mkdirSync(join(dir, "out"), { recursive: true });
   writeFileSync(join(dir, "network.yml"), networkYaml(net, w.n_devices));
   writeFileSync(join(dir, "system.json"), systemJson(net));
   writeFileSync(join(dir, "remote_memory.json"), JSON.stringify({ "memory-type": "NO_MEMORY_EXPANSION" }, null, 2) + "\n");
   const stem = w.op === "send-recv" ? "send_recv" : COLLECTIVES[w.op].name;
   const nodeName = `${stem}_${w.n_devices}npus_${w.bytes}B`;
   for (let rank = 0; rank < w.n_devices; rank++) {
-    const et = w.op === "send-recv" ? sendRecvEt(rank, 0, 1, w.bytes, nodeName) : collectiveEt(rank, COLLECTIVES[w.op].type, w.bytes, nodeName);
+    const et =
+      w.op === "send-recv"
+        ? sendRecvEt(rank, 0, 1, w.bytes, nodeName)
+        : collectiveEt(rank, COLLECTIVES[w.op].type, commSizeBytes(w.op, w.bytes, w.n_devices), nodeName);
     writeFileSync(join(dir, "et", `${stem}.${rank}.et`), et);
   }
   const workload = join(dir, "et", stem);
+  const textInputs = ["network.yml", "system.json", "remote_memory.json"].map((f) => join(dir, f));
   return {
     dir,
+    runDir: join(dir, "out"),
+    npus: w.n_devices,
     workload,
+    inputs: [...textInputs, join(dir, "et")],
+    textInputs,
     args: [
       `--workload-configuration=${workload}`,
       `--system-configuration=${join(dir, "system.json")}`,
@@ -165,19 +211,69 @@ export function writeInputs(cell: Cell, suite: Suite, cellDir: string): Prepared
   };
 }
 
-const FINISHED = /sys\[(\d+)\] finished, (\d+) cycles/g;
+/**
+ * 1 cycle = 1 ns in the analytical backend (astra-sim@4f387bcd):
+ *  - the line is written by Workload::report() (astra-sim/workload/Workload.cc:418-422) with
+ *    curr_tick = Sys::boostedTick() and exposed communication = curr_tick - tics_gpu_ops;
+ *  - Sys::boostedTick() (astra-sim/system/Sys.cc:541-553) returns comm_NI->sim_get_time().time_val
+ *    / CLOCK_PERIOD (Sys.cc:552), and CLOCK_PERIOD = 1 ("// 1ns", astra-sim/system/Common.hh:16);
+ *  - the analytical frontend's sim_get_time() (astra-sim/network_frontend/analytical/common/
+ *    CommonNetworkApi.cc:71-77) returns {NS, event_queue->get_current_time()}, and the analytical
+ *    backend's event times are in ns (astra-network-analytical@599a0473,
+ *    include/astra-network-analytical/common/Type.h:30-31 "Event time in ns", :27-28 "Latency in
+ *    ns"; bandwidths become B/ns in bw_GBps_to_Bpns, common/NetworkFunction.cpp:11-16).
+ */
+export const CYCLE_S = 1e-9;
+
+const FINISHED = /sys\[(\d+)\] finished, (\d+) cycles(?:, exposed communication (\d+) cycles)?/g;
+
+export interface RankResult {
+  rank: number;
+  /** Tick (= ns) at which the rank finished its workload. */
+  finish_cycles: number;
+  /**
+   * Exposed communication: finish tick minus the ticks spent in compute nodes
+   * (Workload::report: curr_tick - hw_resource->tics_gpu_ops). Equal to finish_cycles for a
+   * workload without compute nodes (the collective cells).
+   */
+  exposed_comm_cycles?: number;
+}
+
+export interface RunResult {
+  ranks: RankResult[];
+  /** Max over ranks of the finish tick: the iteration (or collective) time, in ns. */
+  finish_ns: number;
+  /** Exposed communication of the rank that finished last (max over ranks on a tie), ns. */
+  exposed_comm_ns?: number;
+}
+
+/** Every rank's line, requiring one per rank 0..n-1; the run's time is the max over ranks. */
+export function parseRun(raw: string, nRanks: number): RunResult {
+  const byRank = new Map<number, RankResult>();
+  for (const m of raw.matchAll(FINISHED)) {
+    const r: RankResult = { rank: Number(m[1]), finish_cycles: Number(m[2]) };
+    if (m[3] !== undefined) r.exposed_comm_cycles = Number(m[3]);
+    byRank.set(r.rank, r);
+  }
+  const missing = [...Array(nRanks).keys()].filter((r) => !byRank.has(r));
+  if (missing.length > 0)
+    throw new Error(`ASTRA-sim output lacks 'sys[i] finished, T cycles' for rank(s) ${missing.length > 8 ? `${missing.slice(0, 8).join(", ")}, ...` : missing.join(", ")} of ${nRanks}`);
+  const extra = [...byRank.keys()].filter((r) => r >= nRanks);
+  if (extra.length > 0) throw new Error(`ASTRA-sim output has 'finished' lines for rank(s) ${extra.join(", ")}, beyond the ${nRanks} NPUs of the cell`);
+  const ranks = [...byRank.values()].sort((a, b) => a.rank - b.rank);
+  const finish_ns = Math.max(...ranks.map((r) => r.finish_cycles));
+  const last = ranks.filter((r) => r.finish_cycles === finish_ns);
+  const exposed = last.map((r) => r.exposed_comm_cycles).filter((x): x is number => x !== undefined);
+  return { ranks, finish_ns, exposed_comm_ns: exposed.length ? Math.max(...exposed) : undefined };
+}
 
 /** Max over ranks of the finish tick (ns), requiring one line per rank 0..n-1. */
 export function parseFinishNs(raw: string, nRanks: number): number {
-  const byRank = new Map<number, number>();
-  for (const m of raw.matchAll(FINISHED)) byRank.set(Number(m[1]), Number(m[2]));
-  const missing = [...Array(nRanks).keys()].filter((r) => !byRank.has(r));
-  if (missing.length > 0) throw new Error(`ASTRA-sim output lacks 'sys[i] finished, T cycles' for rank(s) ${missing.join(", ")} of ${nRanks}`);
-  return Math.max(...byRank.values());
+  return parseRun(raw, nRanks).finish_ns;
 }
 
-export function availability(env: NodeJS.ProcessEnv = process.env): { available: boolean; reason?: string } {
-  return binaryFromEnv(ENV_BIN, env);
+export function availability(env: NodeJS.ProcessEnv = process.env) {
+  return toolAvailability(metadata, ENV_BIN, env);
 }
 
 export const astraSimAdapter: ToolAdapter<Prepared> = {
@@ -190,16 +286,25 @@ export const astraSimAdapter: ToolAdapter<Prepared> = {
   async prepare(cell: Cell, ctx: ToolContext) {
     return writeInputs(cell, ctx.suite, join(ctx.workDir, cell.id));
   },
+  inputFiles: (prepared) => prepared.textInputs,
   async invoke(prepared) {
-    const bin = process.env[ENV_BIN]!;
-    // cwd = the cell's directory: the binary writes log/log.log relative to it.
-    const r = await execa(bin, prepared.args, { cwd: prepared.dir, timeout: 600_000, reject: false, all: false });
-    if (r.exitCode !== 0) throw new Error(`ASTRA-sim exited with ${r.exitCode}: ${(r.stderr || r.stdout).split("\n").slice(-3).join(" | ")}`);
-    return r.stdout + "\n";
+    // cwd = out/: the binary writes log/log.log relative to it.
+    const r = await runProcess(metadata, {
+      program: PROGRAM,
+      localBin: process.env[ENV_BIN],
+      args: prepared.args,
+      cwd: prepared.runDir,
+      readOnly: prepared.inputs,
+      writable: [prepared.runDir],
+      timeout_s: timeoutS(),
+    });
+    // Garbage or truncated output fails here, not as a recorded raw file.
+    parseRun(r.stdout, prepared.npus);
+    return r.stdout.endsWith("\n") ? r.stdout : r.stdout + "\n";
   },
   parse(raw, cell) {
     const w = cell.workload;
     if (w.kind !== "collective") throw new Error(NO_TRACE_REASON);
-    return { value: parseFinishNs(raw, w.n_devices) * 1e-9, unit: "s" };
+    return { value: parseRun(raw, w.n_devices).finish_ns * CYCLE_S, unit: "s" };
   },
 };

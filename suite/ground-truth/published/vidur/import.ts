@@ -21,7 +21,8 @@ const MODELS = [
   { folder: "Llama-2-70b-hf", model: "llama-2-70b", tps: [8] },
 ] as const;
 const TOKENS = [1, 16, 128, 512, 4096];
-const SIZES_BYTES = [2048, 1 << 20, 1 << 22, 1 << 24, 1 << 26];
+/** Every power-of-two size in the excerpt (data/network/): 2 KiB and 1 MiB to 64 MiB. */
+const SIZES_BYTES = [2048, 1 << 20, 1 << 21, 1 << 22, 1 << 23, 1 << 24, 1 << 25, 1 << 26];
 const ENGINE_OPS = "pytorch+sarathi-kernels";
 const ENGINE_NCCL = "nccl(torch.distributed)";
 
