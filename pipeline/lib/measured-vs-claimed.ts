@@ -6,7 +6,10 @@
  *    results/claimed-accuracy.csv), selected by the tool metadata's `bib` and, when several settings
  *    were validated, `claim_match` (a substring of the claim's validated_on or metric);
  *  - measured: the tool's rows of results/accuracy.csv, one row per ground-truth tier:
- *    published, measured-gpu, measured-cpu (the hardware kind of the measured cells).
+ *    published, measured-gpu, measured-cpu (the hardware kind of the measured cells); and, when the
+ *    metadata names the cells that reproduce the claim's setting (`claim_cells`), one row
+ *    `claim-setting` (or `claim-setting:<group>` per value of its capture group) over those cells.
+ * Claims are often geometric means: every row gives both MAPE and the geometric mean of the APEs.
  * A tool with no comparison against ground truth gets one row with n = 0, never a number.
  */
 import type { Hardware, ToolMetadata } from "./schema.ts";
@@ -19,6 +22,7 @@ export const MVC_COLUMNS = [
   "n",
   "mape_pct",
   "median_ape_pct",
+  "geomean_ape_pct",
   "worst_cell",
   "worst_ape_pct",
   "claim_bib",
@@ -35,6 +39,12 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function geomean(xs: number[]): number | undefined {
+  const pos = xs.filter((x) => x > 0);
+  if (pos.length === 0) return undefined;
+  return Math.exp(pos.reduce((s, x) => s + Math.log(x), 0) / pos.length);
 }
 
 export function tierOf(a: AccuracyRow, hardware: Map<string, Hardware>): string {
@@ -58,11 +68,14 @@ export function measuredVsClaimedRows(tools: ToolMetadata[], claims: ClaimRow[],
       claim_place: mine.map((c) => String(c.place)).join(" | "),
     };
     const tiers = new Map<string, AccuracyRow[]>();
+    const add = (t: string, a: AccuracyRow) => tiers.set(t, [...(tiers.get(t) ?? []), a]);
+    const setting = meta.claim_cells ? new RegExp(meta.claim_cells) : undefined;
     for (const a of acc.filter((x) => x.tool === meta.name)) {
-      const t = tierOf(a, hardware);
-      tiers.set(t, [...(tiers.get(t) ?? []), a]);
+      add(tierOf(a, hardware), a);
+      const m = setting?.exec(a.cell_id);
+      if (m) add(m[1] === undefined ? "claim-setting" : `claim-setting:${m[1]}`, a);
     }
-    if (tiers.size === 0) out.push({ tool: meta.name, tier: "none", n: "0", mape_pct: "", median_ape_pct: "", worst_cell: "", worst_ape_pct: "", ...claim });
+    if (tiers.size === 0) out.push({ tool: meta.name, tier: "none", n: "0", mape_pct: "", median_ape_pct: "", geomean_ape_pct: "", worst_cell: "", worst_ape_pct: "", ...claim });
     for (const [tier, rows] of tiers) {
       const apes = rows.map((r) => r.abs_pct_error);
       const worst = [...rows].sort((a, b) => b.abs_pct_error - a.abs_pct_error || (a.cell_id < b.cell_id ? -1 : 1))[0]!;
@@ -72,6 +85,8 @@ export function measuredVsClaimedRows(tools: ToolMetadata[], claims: ClaimRow[],
         n: String(rows.length),
         mape_pct: fmt(apes.reduce((s, x) => s + x, 0) / apes.length),
         median_ape_pct: fmt(median(apes)),
+        // Geometric mean over non-zero errors (an exact prediction has no logarithm).
+        geomean_ape_pct: fmt(geomean(apes)),
         worst_cell: worst.cell_id,
         worst_ape_pct: fmt(worst.abs_pct_error),
         ...claim,

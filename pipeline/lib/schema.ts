@@ -298,6 +298,8 @@ export const Workload = z.discriminatedUnion("kind", [
       scenario: z.enum(["offline", "server", "single-stream"]),
       input_len: pos.optional(),
       output_len: pos.optional(),
+      /** A fixed request mix: this many requests of input_len/output_len tokens, all arriving at t = 0 (a static batch). */
+      num_requests: pos.optional(),
     })
     .strict(),
   // training
@@ -464,6 +466,22 @@ export const ToolMetadata = z
      * evaluation: a substring of the claim's validated_on or metric. Absent: every claim of `bib`.
      */
     claim_match: z.string().min(1).optional(),
+    /**
+     * The suite cells that reproduce the claim's setting (a regular expression over cell ids). With a
+     * capture group, one row per captured value (e.g. the GPU count). Absent: no such row.
+     */
+    claim_cells: z
+      .string()
+      .min(1)
+      .refine((r) => {
+        try {
+          new RegExp(r);
+          return true;
+        } catch {
+          return false;
+        }
+      }, "expected a valid regular expression over cell ids")
+      .optional(),
     notes: z.string().optional(),
   })
   .strict();

@@ -32,4 +32,16 @@ describe("results/measured-vs-claimed.csv", () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ tool: "sim", tier: "none", n: "0", mape_pct: "", claimed_error: "5% | 9%" });
   });
+
+  it("adds rows over the cells that reproduce the claim's setting, one per captured group, with geometric means", () => {
+    const rows = measuredVsClaimedRows([meta({ claim_cells: "^ar\\.(x\\d+)\\.gpu1$" })], claims, [acc("ar.x2.gpu1", "gpu1", "published", 10), acc("ar.x2.gpu1b", "gpu1", "published", 90), acc("ar.x8.gpu1", "gpu1", "published", 40), acc("other", "gpu1", "published", 5)], hw);
+    const by = Object.fromEntries(rows.map((r) => [r.tier, r]));
+    // "ar.x2.gpu1b" and "other" are outside the setting.
+    expect(Object.keys(by).sort()).toEqual(["claim-setting:x2", "claim-setting:x8", "published"]);
+    expect(by["claim-setting:x2"]).toMatchObject({ n: "1", mape_pct: "10" });
+    expect(by["claim-setting:x8"]).toMatchObject({ n: "1", geomean_ape_pct: "40" });
+    expect(by.published).toMatchObject({ n: "4", mape_pct: "36.25" });
+    const two = measuredVsClaimedRows([meta({ claim_cells: "^ar\\.(x2)\\." })], claims, [acc("ar.x2.gpu1", "gpu1", "published", 10), acc("ar.x2.b", "gpu1", "published", 90)], hw);
+    expect(two.find((r) => r.tier === "claim-setting:x2")).toMatchObject({ n: "2", mape_pct: "50", geomean_ape_pct: "30" });
+  });
 });
