@@ -8,12 +8,17 @@
  * and numbers typed by hand in the text (a number followed by %, x, s, ms, GB/s, TFLOP/s, ...
  * outside paper/generated/, which must be a macro of paper/generated/numbers.tex).
  * Works before the PDF exists (says so).
+ *
+ * Pages before the references come from main.aux: main.tex's \markrefsstart records, at shipout,
+ * the page and position where the bibliography starts (\pdfsavepos); the check converts it to
+ * pages (two columns: half a page per column). With --strict, a value outside 10.5-11 pages is a
+ * violation; without it, the value is only reported (CI builds the paper before the final text).
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import { BIB_FILES, citedKeys, collectTex, findHandTypedNumbers, floats, pageCount, referencedLabels } from "./lib/render/paper-check.ts";
+import { BIB_FILES, PAGE_RANGE, citedKeys, collectTex, findHandTypedNumbers, floats, pageCount, referencedLabels, refsStartFromAux, type RefsStart } from "./lib/render/paper-check.ts";
 import { parseBibText } from "./lib/survey/bib.ts";
 
 function arg(name: string): string | undefined {
@@ -80,9 +85,27 @@ const used = new Set<string>();
 for (const f of files.filter((x) => !x.generated)) for (const m of f.text.matchAll(/\\([A-Za-z]+)/g)) if (defined.has(m[1]!)) used.add(m[1]!);
 const usedNA = [...used].filter((u) => defined.get(u) === "\\numNA").sort();
 
+// ---- claimed errors quoted through \claimErr[i]{key} (paper/generated/claims.tex)
+const claimsPath = join(paperDir, "generated/claims.tex");
+const claimDefs = new Set<string>();
+if (existsSync(claimsPath)) for (const m of readFileSync(claimsPath, "utf8").matchAll(/\\@namedef\{claimerr@([^@}]+)@(\d+)\}/g)) claimDefs.add(`${m[1]}@${m[2]}`);
+let claimUses = 0;
+for (const f of files.filter((x) => !x.generated))
+  for (const m of f.text.matchAll(/\\claimErr(?:\[(\d+)\])?\{([^}]+)\}/g)) {
+    claimUses++;
+    const id = `${m[2]}@${m[1] ?? "1"}`;
+    if (existsSync(claimsPath) && !claimDefs.has(id)) violations.push(`paper/${f.file}: \\claimErr[${m[1] ?? "1"}]{${m[2]}} has no claim in results/claimed-accuracy.csv (it prints n/a)`);
+  }
+
 // ---- page count
+const strict = process.argv.includes("--strict");
 const pdf = join(paperDir, "main.pdf");
 let pages: number | undefined;
+let refsStart: RefsStart | undefined;
+// Pages before the references: from main.aux (written by the last LaTeX run), PDF or not.
+const auxPath = join(paperDir, "main.aux");
+refsStart = refsStartFromAux(existsSync(auxPath) ? readFileSync(auxPath, "latin1") : undefined);
+if (!refsStart && existsSync(auxPath)) notices.push("main.aux has no \\refsstart line (main.tex lacks \\markrefsstart before the bibliography): no page count before references");
 if (!existsSync(pdf)) notices.push("paper/main.pdf is not built yet (run `make paper`): no page count");
 else {
   const info = await execa("pdfinfo", [pdf], { reject: false });
@@ -97,12 +120,19 @@ else {
 const row = (k: string, v: string | number) => console.log(`  ${k.padEnd(34)} ${v}`);
 console.log("check-paper: paper metrics");
 row("pages", pages ?? "n/a (no PDF)");
+row("pages before references", refsStart ? `${refsStart.pagesBefore.toFixed(2)} (references start on page ${refsStart.page}, ${refsStart.column ? "right" : "left"} column, ${Math.round(refsStart.fraction * 100)}% down; limit ${PAGE_RANGE.min}-${PAGE_RANGE.max}${strict ? ", enforced" : ", enforced with --strict"})` : "n/a");
 row("figures (generated from data)", `${figs.length} (${figs.filter((f) => f.generated).length})`);
 row("tables (generated from data)", `${tabs.length} (${tabs.filter((f) => f.generated).length})`);
 row("cited references (distinct keys)", cited.length);
 row("bibliography entries available", `${bibKeys.size} in ${bibPresent.join(", ") || "no file"}`);
 row("number macros quoted in the text", `${used.size} (${usedNA.length} print n/a: input missing)`);
+row("claimed errors quoted (\\claimErr)", claimUses);
 row("tex files", `${files.length} (${files.filter((f) => f.generated).length} generated)`);
+if (strict) {
+  if (!refsStart) violations.push("--strict: no page count before references (build the paper with make paper first)");
+  else if (refsStart.pagesBefore < PAGE_RANGE.min || refsStart.pagesBefore > PAGE_RANGE.max)
+    violations.push(`--strict: ${refsStart.pagesBefore.toFixed(2)} pages before references, outside ${PAGE_RANGE.min}-${PAGE_RANGE.max} (${refsStart.pagesBefore < PAGE_RANGE.min ? "add text" : "cut text"})`);
+}
 for (const n of notices) console.log(`  notice: ${n}`);
 if (usedNA.length) console.log(`  notice: n/a macros in the text: ${usedNA.map((u) => `\\${u}`).join(" ")}`);
 if (violations.length) {

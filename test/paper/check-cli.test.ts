@@ -42,6 +42,34 @@ describe("make check-paper", () => {
   });
 });
 
+describe("make check-paper: pages before references and quoted claims", () => {
+  const SP = 65536;
+  // \refsstart{page}{x}{y}{texttop}{textheight}{paperwidth} in sp, as main.tex's \markrefsstart writes it.
+  const aux = (page: number, xPt: number, yPt: number) =>
+    `\\relax\n\\refsstart{${page}}{${xPt * SP}}{${yPt * SP}}{${740 * SP}}{${680 * SP}}{${600 * SP}}\n`;
+  const ok = "See \\cref{fig:x}.\n\\begin{figure}\\includegraphics{../figures/out/x.pdf}\\caption{c}\\label{fig:x}\\end{figure}\n";
+  it("reports the pages and fails outside 10.5-11 only with --strict", async () => {
+    const root = paper(ok);
+    writeFileSync(join(root, "paper/main.aux"), aux(10, 100, 400)); // 9.25 pages
+    const lax = await execa(tsx, [script, "--repo", root], { reject: false });
+    expect(lax.exitCode, lax.stderr).toBe(0);
+    expect(lax.stdout).toMatch(/pages before references\s+9\.25 \(references start on page 10, left column, 50% down; limit 10\.5-11, enforced with --strict\)/);
+    const strict = await execa(tsx, [script, "--repo", root, "--strict"], { reject: false });
+    expect(strict.exitCode).toBe(1);
+    expect(strict.stderr).toContain("--strict: 9.25 pages before references, outside 10.5-11 (add text)");
+    writeFileSync(join(root, "paper/main.aux"), aux(11, 400, 400)); // 10.75 pages
+    const fits = await execa(tsx, [script, "--repo", root, "--strict"], { reject: false });
+    expect(fits.exitCode, fits.stderr).toBe(0);
+  });
+  it("fails on a \\claimErr whose claim is not in the generated claims", async () => {
+    const root = paper(`${ok}AMALI reports \\claimErr[2]{cao2025amali}.\n`);
+    writeFileSync(join(root, "paper/generated/claims.tex"), "\\@namedef{claimerr@cao2025amali@1}{23.59\\%}\n");
+    const r = await execa(tsx, [script, "--repo", root], { reject: false });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("\\claimErr[2]{cao2025amali} has no claim in results/claimed-accuracy.csv");
+  });
+});
+
 describe("make paper", () => {
   it("without latexmk on PATH, prints the exact apt-get command and exits non-zero", async () => {
     // A PATH holding only node and sh: no latexmk, no pdflatex.

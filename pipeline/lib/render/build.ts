@@ -22,7 +22,9 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 }
 import { loadCsv, loadHardwareYaml, loadSuiteData, type DataProblem, type Loaded } from "./data.ts";
 import { renderFigure, svgToPdf, type RenderedFigure } from "./vega.ts";
-import { renderTables, type RenderedTable } from "./tables.ts";
+import { loadToolMetadata, renderTables, type RenderedTable } from "./tables.ts";
+import { engineNumbers, renderSurveyOutputs, surveyNumbers } from "./survey-tables.ts";
+import { DEFAULT_PARAMS } from "../../../zzz/params.ts";
 import { computeNumbers, countModels, numbersTex, type NumberMacro } from "./numbers.ts";
 import { latexEscape } from "./latex.ts";
 import { toolLabel } from "./style.ts";
@@ -54,6 +56,8 @@ export interface FigureSummary {
 export interface BuildResult {
   figures: FigureSummary[];
   tables: Omit<RenderedTable, "tex">[];
+  /** Survey category tables and the ease-of-use table (survey-tables.ts). */
+  surveyTables: Omit<RenderedTable, "tex">[];
   numbers: NumberMacro[];
   problems: DataProblem[];
   bibFiles: string[];
@@ -168,7 +172,14 @@ export async function buildAll(o: BuildOptions): Promise<BuildResult> {
   const tables = renderTables({ works, predictions, summary, claimed, suite, root: o.dataRoot }, o.templatesDir);
   for (const t of tables) writeFileAtomic(join(genOut, `${t.name}.tex`), t.tex);
 
-  const numbers = computeNumbers({
+  // Survey category tables, claims macros and the ease-of-use table (results/tools.csv, optional).
+  const okTools = new Set((predictions.rows as { tool: string; status: string }[]).filter((p) => p.status === "ok").map((p) => p.tool));
+  const runKeys = new Set([...loadToolMetadata(o.dataRoot).entries()].filter(([name]) => okTools.has(name)).map(([, m]) => m.bib).filter((b): b is string => !!b));
+  const survey = renderSurveyOutputs(o.dataRoot, o.templatesDir, claimed, runKeys);
+  for (const f of survey.files) writeFileAtomic(join(genOut, `${f.name}.tex`), f.tex);
+  for (const n of survey.notices) problems.push({ file: "paper/generated", field: "-", message: n });
+
+  const numbers = [...computeNumbers({
     works,
     prisma: load("results/prisma.csv"),
     predictions,
@@ -179,11 +190,12 @@ export async function buildAll(o: BuildOptions): Promise<BuildResult> {
     rooflineHardware: loadHardwareYaml(o.dataRoot, "suite/hardware/h100-sxm5-80gb.yaml"),
     suite,
     modelCount: countModels(o.dataRoot),
-  });
+  }), ...survey.numbers, ...surveyNumbers(o.dataRoot, suite, DEFAULT_PARAMS as unknown as Record<string, number>), ...engineNumbers(o.dataRoot, new Set([...suite.hardware.entries()].filter(([, h]) => h.kind === "gpu").map(([id]) => id)))].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   writeFileAtomic(join(genOut, "numbers.tex"), numbersTex(numbers));
 
   const bib = bibliographyTex(o.dataRoot);
   writeFileAtomic(join(genOut, "bibliography.tex"), bib.tex);
 
-  return { figures, tables: tables.map(({ tex: _t, ...t }) => t), numbers, problems, bibFiles: bib.files };
+  const surveyTables = survey.files.filter((f) => f.name !== "claims").map((f) => ({ name: f.name, hasData: f.hasData, rows: f.rows, inputs: [f.name === "tools-ease" ? "results/tools.csv" : "taxonomy/works"] }));
+  return { figures, tables: tables.map(({ tex: _t, ...t }) => t), surveyTables, numbers, problems, bibFiles: bib.files };
 }

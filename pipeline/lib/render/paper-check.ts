@@ -128,3 +128,36 @@ export function pageCount(pdfinfoOutput: string | undefined, logText: string | u
 }
 
 
+
+/** Where the bibliography starts, as main.tex writes it to main.aux (\markrefsstart before \bibliography). */
+export interface RefsStart {
+  /** 1-based page the references start on. */
+  page: number;
+  /** 0: left column, 1: right column. */
+  column: 0 | 1;
+  /** How far down the column's text block the mark sits, 0 (top) to 1 (bottom). */
+  fraction: number;
+  /** Pages of text before the references: full pages plus the filled share of the page (two columns). */
+  pagesBefore: number;
+}
+
+/**
+ * Reads `\refsstart{page}{x_sp}{y_sp}{texttop_sp}{textheight_sp}{paperwidth_sp}` from main.aux
+ * (written at shipout by \markrefsstart in main.tex, with \pdfsavepos) and converts it to pages
+ * before the references: (page - 1) + (column + fraction) / 2 in a two-column layout.
+ * Undefined when the aux has no such line (an older main.tex or no build).
+ */
+export function refsStartFromAux(aux: string | undefined): RefsStart | undefined {
+  if (!aux) return undefined;
+  const m = /\\refsstart\{(\d+)\}\{(-?\d+)\}\{(-?\d+)\}\{(-?\d+)\}\{(\d+)\}\{(\d+)\}/.exec(aux);
+  if (!m) return undefined;
+  const [page, x, y, top, height, width] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  if (!(height > 0) || !(width > 0) || page < 1) return undefined;
+  const column: 0 | 1 = x > width / 2 ? 1 : 0;
+  const fraction = Math.min(1, Math.max(0, (top - y) / height));
+  const pagesBefore = Math.round((page - 1 + (column + fraction) / 2) * 100) / 100;
+  return { page, column, fraction: Math.round(fraction * 100) / 100, pagesBefore };
+}
+
+/** The page range a submission must fill before its references (MICRO: 11 pages, at most half a page short). */
+export const PAGE_RANGE = { min: 10.5, max: 11 } as const;
