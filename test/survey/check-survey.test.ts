@@ -157,3 +157,20 @@ describe("the bibliography itself", () => {
     expect(text).toContain("bib/references.bib: key 'alpha2020tool', field 'author': author list is truncated");
   });
 });
+
+describe("check-survey: evaluated works match the tools under test", () => {
+  it("flags a work marked evaluated that no tool runs, and a run tool whose work is not marked", () => {
+    fx = makeFixture();
+    // Without tools-under-test/ the rule does not apply (the valid fixture marks alpha2020tool evaluated).
+    expect(runSurveyCheck(fx.root).problems.map(formatProblem)).toEqual([]);
+    fx.write("tools-under-test/beta/metadata.yaml", "name: beta\nbib: beta2023sim\nrunner:\n  kind: local\n");
+    fx.write("tools-under-test/ours/metadata.yaml", "name: ours\nbib: alpha2020tool\nrunner:\n  kind: library\n");
+    const problems = runSurveyCheck(fx.root).problems;
+    expect(problems.map((p) => [p.key, p.field])).toEqual([
+      ["alpha2020tool", "evaluated"],
+      ["beta2023sim", "evaluated"],
+    ]);
+    expect(problems[0]!.message).toMatch(/no tool under test/);
+    expect(problems[1]!.message).toMatch(/tools-under-test\/beta\/metadata.yaml runs this work's tool/);
+  });
+});

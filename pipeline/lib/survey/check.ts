@@ -3,7 +3,8 @@
  * bib/*.bib, taxonomy/, paper/**\/*.tex in; results/taxonomy/*.csv, results/claimed-accuracy.csv,
  * results/prisma.csv out. Collects every problem before reporting; writes nothing when there are problems.
  */
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
 import { dirname, join } from "node:path";
 import { checkBibEntries, loadBibDir, type BibEntry } from "./bib.ts";
 import { collectCites } from "./cites.ts";
@@ -106,6 +107,24 @@ export function runSurveyCheck(root: string, opts: { write?: boolean } = {}): Su
   for (const c of cites) {
     if (!bibByKey.has(c.key)) {
       problems.push({ file: `${c.file}:${c.line}`, key: c.key, field: `\\${c.command}`, message: "cited key is not in any bib/*.bib file" });
+    }
+  }
+
+  // `evaluated: true` marks exactly the works whose tool this artifact runs (tools-under-test/*/metadata.yaml).
+  const toolsDir = join(root, "tools-under-test");
+  if (existsSync(toolsDir)) {
+    const run = new Map<string, string>();
+    for (const d of readdirSync(toolsDir).sort()) {
+      const metaPath = join(toolsDir, d, "metadata.yaml");
+      if (!existsSync(metaPath)) continue;
+      const meta = parseYaml(readFileSync(metaPath, "utf8")) as { bib?: unknown; runner?: { kind?: unknown } };
+      if (typeof meta?.bib === "string" && meta.runner?.kind !== "library") run.set(meta.bib, `tools-under-test/${d}/metadata.yaml`);
+    }
+    for (const { file, value } of tax.works) {
+      if (value.evaluated && !run.has(value.key))
+        problems.push({ file, key: value.key, field: "evaluated", message: "marked evaluated, but no tool under test (tools-under-test/*/metadata.yaml, field bib) runs it: remove 'evaluated: true'" });
+      if (!value.evaluated && run.has(value.key))
+        problems.push({ file, key: value.key, field: "evaluated", message: `${run.get(value.key)} runs this work's tool: add 'evaluated: true'` });
     }
   }
 
