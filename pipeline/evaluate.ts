@@ -6,6 +6,7 @@
  *   results/summary.csv       one row per (tool, category): n, MAPE, median/max APE, Spearman
  *   results/cell-intensity.csv  ZZZ's FLOPs, bytes and bound per cell (for the roofline figure)
  *   results/measured-vs-claimed.csv  per third-party tool and ground-truth tier: our measured error beside its claim
+ *   results/vidur-serving-check.csv  Vidur's serving predictions beside values derived from measured steps, or "not comparable"
  *   results/tools.csv         one row per tool: setup steps and minutes, cells, wall s and input lines per cell
  *
  * Options: --tools zzz,vidur  (only these tools)   --fresh  (ignore the resume journal)
@@ -26,6 +27,7 @@ import { TOOLS_COLUMNS, toolsRows } from "./lib/tools-table.ts";
 import { MVC_COLUMNS, measuredVsClaimedRows } from "./lib/measured-vs-claimed.ts";
 import { loadTaxonomy } from "./lib/survey/taxonomy.ts";
 import { claimedAccuracyRows } from "./lib/survey/outputs.ts";
+import { CHECK_COLUMNS as SERVING_CHECK_COLUMNS, CHECK_FILE as SERVING_CHECK_FILE, checkRows as servingCheckRows } from "../tools-under-test/vidur/serving-cells.ts";
 import { TOOLS } from "../tools-under-test/registry.ts";
 import { estimate, supports } from "../tools-under-test/zzz/adapter.ts";
 
@@ -83,6 +85,17 @@ export async function evaluate(opts: EvaluateOptions): Promise<{ predictions: Pr
     writePredictions(); // rows land as each tool finishes
     clearJournal(journalDir, name);
   }
+
+  // Vidur's serving predictions beside values derived from our measured prefill and decode steps.
+  if (tools.some((t) => t.metadata.name === "vidur"))
+    writeCsvAtomic(
+      join(opts.root, SERVING_CHECK_FILE),
+      SERVING_CHECK_COLUMNS,
+      servingCheckRows(
+        all.map((p) => ({ ...p, predicted: fmt(p.predicted) })),
+        suite.groundTruth,
+      ),
+    );
 
   writeCsvAtomic(
     join(results, "tools.csv"),

@@ -298,8 +298,10 @@ export const Workload = z.discriminatedUnion("kind", [
       scenario: z.enum(["offline", "server", "single-stream"]),
       input_len: pos.optional(),
       output_len: pos.optional(),
-      /** A fixed request mix: this many requests of input_len/output_len tokens, all arriving at t = 0 (a static batch). */
+      /** A fixed request mix: this many requests of input_len/output_len tokens, all arriving at t = 0 (a static batch) unless qps is given. */
       num_requests: pos.optional(),
+      /** Arrival rate of the fixed request mix (requests/s, Poisson arrivals); absent: all requests arrive at t = 0. */
+      qps: z.number().positive().optional(),
     })
     .strict(),
   // training
