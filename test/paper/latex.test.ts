@@ -50,6 +50,24 @@ describe("LaTeX escaping through handlebars templates", () => {
     expect(suite.hasData).toBe(false);
     expect(suite.tex).toContain("no data yet");
   });
+  it("sets a claim beside the geometric-mean errors over the cells that reproduce its setting", () => {
+    const mvcRow = (tier: string, n: number, gm: string, validatedOn: string) => ({ tool: "astra-sim", tier, n, mape_pct: 1, geomean_ape_pct: Number(gm), claim_bib: "astrasim2020", claimed_validated_on: validatedOn });
+    const inputs = {
+      works: loadCsv(fixtures, "results/taxonomy/works.csv"),
+      predictions: loadCsv(fixtures, "results/predictions.csv"),
+      summary: loadCsv(fixtures, "results/summary.csv"),
+      claimed: loadCsv(fixtures, "results/claimed-accuracy.csv"),
+      suite: loadSuiteData(fixtures),
+      root: fixtures,
+    };
+    const withSetting = { file: "results/measured-vs-claimed.csv", status: "ok" as const, problems: [], rows: [mvcRow("claim-setting:x2", 8, "49.8", "real system"), mvcRow("claim-setting:x8", 8, "22.8", "real system"), mvcRow("published", 64, "38.5", "real system")] };
+    const claimed = renderTables({ ...inputs, mvc: withSetting }, join(repo, "paper/templates")).find((t) => t.name === "accuracy-claimed")!.tex;
+    expect(claimed).toMatch(/^ASTRA-sim 2\.0 & .* & 22\.8\\,\\%--49\.8\\,\\% \(16\)\$\^\{g\}\$ \\\\$/m);
+    expect(claimed).toContain("geometric-mean errors");
+    // A claim of another setting keeps the overall MAPE.
+    const other = { ...withSetting, rows: withSetting.rows.map((r) => ({ ...r, claimed_validated_on: "another system" })) };
+    expect(renderTables({ ...inputs, mvc: other }, join(repo, "paper/templates")).find((t) => t.name === "accuracy-claimed")!.tex).toContain("5.0\\,\\% (1)");
+  });
 });
 
 describe("number macros", () => {

@@ -169,7 +169,8 @@ export async function buildAll(o: BuildOptions): Promise<BuildResult> {
   const predictions = load("results/predictions.csv");
   const summary = load("results/summary.csv");
   const claimed = load("results/claimed-accuracy.csv");
-  const tables = renderTables({ works, predictions, summary, claimed, suite, root: o.dataRoot }, o.templatesDir);
+  const mvc = load("results/measured-vs-claimed.csv");
+  const tables = renderTables({ works, predictions, summary, claimed, mvc, suite, root: o.dataRoot }, o.templatesDir);
   for (const t of tables) writeFileAtomic(join(genOut, `${t.name}.tex`), t.tex);
 
   // Survey category tables, claims macros and the ease-of-use table (results/tools.csv, optional).

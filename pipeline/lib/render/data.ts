@@ -127,6 +127,23 @@ export function parseClaim(claimed: string, metric: string): { claimed_lo_pct?: 
 export const PrismaRow = z.object({ stage: str.min(1), count: z.coerce.number().int().nonnegative() });
 
 /** Row schema per input path (exact path, or a pattern). */
+/** A row of results/measured-vs-claimed.csv (pipeline/lib/measured-vs-claimed.ts). */
+export const MeasuredVsClaimedRow = z.object({
+  tool: str.min(1),
+  tier: str.min(1),
+  n: z.coerce.number().int().nonnegative(),
+  mape_pct: optNum,
+  median_ape_pct: optNum,
+  geomean_ape_pct: optNum,
+  worst_cell: optStr,
+  worst_ape_pct: optNum,
+  claim_bib: optStr,
+  claimed_error: optStr,
+  claimed_metric: optStr,
+  claimed_validated_on: optStr,
+  claim_place: optStr,
+});
+
 const CSV_SCHEMAS: { test: (p: string) => boolean; schema: ZodTypeAny }[] = [
   { test: (p) => p === "results/predictions.csv", schema: PredictionRow },
   { test: (p) => p === "results/accuracy.csv", schema: AccuracyRow },
@@ -136,6 +153,7 @@ const CSV_SCHEMAS: { test: (p: string) => boolean; schema: ZodTypeAny }[] = [
   { test: (p) => /^results\/taxonomy\/[a-z]+-x-[a-z]+\.csv$/.test(p), schema: CrossRow },
   { test: (p) => p === "results/claimed-accuracy.csv", schema: ClaimedRow },
   { test: (p) => p === "results/prisma.csv", schema: PrismaRow },
+  { test: (p) => p === "results/measured-vs-claimed.csv", schema: MeasuredVsClaimedRow },
 ];
 
 function issuesToProblems(file: string, where: string, error: z.ZodError, problems: DataProblem[]): void {
