@@ -24,6 +24,8 @@ import {
   networkConfig,
   metadata,
   NO_TRACE_REASON,
+  TIME_TO_TRAIN_REASON,
+  NO_PLAN_REASON,
   PROGRAM,
   SYSTEM_H100,
 } from "../../tools-under-test/astra-sim/adapter.ts";
@@ -33,8 +35,9 @@ import { dockerArgs } from "../../pipeline/lib/exec.ts";
 const RAW = "results/raw/astra-sim";
 const FIXTURES = "tools-under-test/astra-sim/fixtures";
 const GOLDEN = "test/tools/fixtures/astra-sim/inputs";
-/** Cells whose recorded raw outputs are committed: every collective cell on H100/A100. */
-const RECORDED_CELLS = 122;
+/** Cells whose recorded raw outputs are committed: every collective cell on H100/A100 (122) and the three training steps. */
+const RECORDED_COLLECTIVES = 122;
+const RECORDED_CELLS = RECORDED_COLLECTIVES + 3;
 let suite: Suite;
 beforeAll(() => {
   suite = loadSuite(".", { groundTruth: false });
@@ -198,10 +201,12 @@ describe("parse()", () => {
     expect(p.value).toBeCloseTo(22.604e-6, 12);
   });
 
-  it("parses every recorded output to a positive time, one line per rank", () => {
+  it("parses every recorded collective output to a positive time, one line per rank", () => {
     const files = readdirSync(RAW).filter((f) => f.endsWith(".txt"));
     expect(files.length).toBe(RECORDED_CELLS);
-    for (const f of files) {
+    const collectives = files.filter((f) => cell(f.replace(/\.txt$/, "")).workload.kind === "collective");
+    expect(collectives.length).toBe(RECORDED_COLLECTIVES);
+    for (const f of collectives) {
       const c = cell(f.replace(/\.txt$/, ""));
       const v = astraSimAdapter.parse(readFileSync(join(RAW, f), "utf8"), c, ctxOf()).value;
       expect(v).toBeGreaterThan(1e-6);
@@ -256,9 +261,21 @@ describe("without the simulator", () => {
     expect(ok.every((r) => r.reason === "re-parsed recorded output")).toBe(true);
     const r = rows.find((x) => x.cell_id === "vidur.all-reduce.b2048.x4.a100-sxm4-80gb")!;
     expect(r.predicted).toBeCloseTo(0.022604, 9); // ms, the cell's unit
-    const nonCollective = rows.filter((x) => suite.cells.get(x.cell_id)!.workload.kind !== "collective");
+    const kind = (x: { cell_id: string }) => suite.cells.get(x.cell_id)!.workload.kind;
+    const nonCollective = rows.filter((x) => kind(x) !== "collective" && kind(x) !== "training");
     expect(nonCollective.length).toBeGreaterThan(0);
     expect(nonCollective.every((x) => x.status === "not-run" && x.reason === NO_TRACE_REASON)).toBe(true);
+    // training: the three step cells re-parsed, time-to-train cells declined with their reason
+    const training = rows.filter((x) => kind(x) === "training");
+    expect(training.filter((x) => x.status === "ok").map((x) => x.cell_id).sort()).toEqual([
+      "mlperf-tr40-step.gpt-3-175b.h100-sxm5-80gb.x512",
+      "mlperf-tr40-step.resnet-50.h100-sxm5-80gb.x64",
+      "mlperf-tr40-step.resnet-50.h100-sxm5-80gb.x8",
+    ]);
+    for (const x of training.filter((r) => r.status !== "ok")) {
+      const w = suite.cells.get(x.cell_id)!.workload as Extract<Cell["workload"], { kind: "training" }>;
+      expect(x).toMatchObject({ status: "not-run", reason: w.scope === "time-to-train" ? TIME_TO_TRAIN_REASON : NO_PLAN_REASON });
+    }
   });
 });
 

@@ -2,7 +2,8 @@
  * ASTRA-sim 2.x (analytical, congestion-unaware network backend) as a tool under test.
  *
  * Cells: single-node collectives (all-reduce, all-gather, reduce-scatter; send-recv as one
- * send/recv pair) on hardware for which this adapter has a network config (see NETWORKS).
+ * send/recv pair) on hardware for which this adapter has a network config (see networkConfig), and
+ * training steps with a plan in training-plan.ts (trace: training-et.ts; compute times from ZZZ v1).
  * For each cell, prepare() writes into <workDir>/<cell id>/:
  *   network.yml          analytical network: [Switch], [n], [bandwidth GB/s], [latency ns]
  *   system.json          ASTRA-sim system config (HGX-H100-validated.json, see SYSTEM_H100)
@@ -25,6 +26,8 @@ import type { Suite } from "../../pipeline/lib/suite.ts";
 import type { ToolAdapter, Support, ToolContext } from "../../pipeline/lib/tool.ts";
 import { runProcess, toolAvailability } from "../../pipeline/lib/exec.ts";
 import { collectiveEt, sendRecvEt, CollectiveCommType } from "./chakra-et.ts";
+import { rankEt, stepDims } from "./training-et.ts";
+import { buildStep, TRAINING_PLANS, type LinkConfig } from "./training-plan.ts";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 export const metadata = ToolMetadata.parse(parseYaml(readFileSync(`${here}metadata.yaml`, "utf8")));
@@ -33,14 +36,18 @@ export const ENV_BIN = "ASTRASIM_BIN";
 /** Logical program name (metadata.runner.docker.programs maps it to its path in the image). */
 export const PROGRAM = "AstraSim_Analytical_Congestion_Unaware";
 /**
- * Time limit of one run, s: ASTRASIM_TIMEOUT_S, else 300. The longest cell here (a 1 GiB
- * collective) takes well under a second.
+ * Time limit of one run, s: ASTRASIM_TIMEOUT_S, else 1200. A collective takes well under a second;
+ * the 512-NPU GPT-3 training step takes about 3 minutes on the 2-core machine used here.
  */
 export function timeoutS(env: NodeJS.ProcessEnv = process.env): number {
   const v = Number(env.ASTRASIM_TIMEOUT_S);
-  return Number.isFinite(v) && v > 0 ? v : 300;
+  return Number.isFinite(v) && v > 0 ? v : 1200;
 }
 export const NO_TRACE_REASON = "ASTRA-sim needs a Chakra trace of this workload; not generated in this artifact yet";
+export const TIME_TO_TRAIN_REASON =
+  "time to train also depends on the number of steps to the quality target, evaluation and start-up; ASTRA-sim simulates one step (see the mlperf-tr40-step.* cells of suite/cells/published-mlperf-tr40-step.yaml)";
+export const NO_PLAN_REASON =
+  "no training-step plan for this cell in tools-under-test/astra-sim/training-plan.ts (ASTRA-sim needs the step's Chakra trace: parallel layout, micro-batches, per-layer compute times)";
 
 /**
  * ASTRA-sim's validated HGX-H100 configs, copied verbatim from astra-sim@4f387bcd:
@@ -131,6 +138,7 @@ export function commSizeBytes(op: "all-reduce" | "all-gather" | "reduce-scatter"
 
 export function supports(cell: Cell, suite: Suite): Support {
   const w = cell.workload;
+  if (w.kind === "training") return supportsTraining(cell, suite);
   if (w.kind !== "collective") return { ok: false, reason: NO_TRACE_REASON };
   if (cell.metric !== "latency") return { ok: false, reason: `ASTRA-sim reports the time of the collective; metric ${cell.metric} is not derived in this adapter` };
   const hw = suite.hardware.get(cell.hardware);
@@ -140,6 +148,18 @@ export function supports(cell: Cell, suite: Suite): Support {
   if (w.n_devices > hw.node.devices_per_node)
     return { ok: false, reason: "multi-node collectives need a multi-dimensional network config (not built in this artifact)" };
   if (w.op === "send-recv" && w.n_devices !== 2) return { ok: false, reason: "send-recv is modelled as one pair of NPUs only" };
+  return { ok: true };
+}
+
+/** Training steps: the cells with a plan in training-plan.ts (compute times from ZZZ, communication simulated). */
+export function supportsTraining(cell: Cell, suite: Suite): Support {
+  const w = cell.workload;
+  if (w.kind !== "training") return { ok: false, reason: NO_TRACE_REASON };
+  if (w.scope === "time-to-train") return { ok: false, reason: TIME_TO_TRAIN_REASON };
+  if (!TRAINING_PLANS[cell.id]) return { ok: false, reason: NO_PLAN_REASON };
+  if (cell.metric !== "latency") return { ok: false, reason: `ASTRA-sim reports the step time; metric ${cell.metric} is not derived in this adapter` };
+  if (!suite.models.get(w.model)) return { ok: false, reason: `unknown model ${w.model}` };
+  if (cell.hardware !== "h100-sxm5-80gb") return { ok: false, reason: `no ASTRA-sim training network config for ${cell.hardware} (only h100-sxm5-80gb)` };
   return { ok: true };
 }
 
@@ -166,13 +186,81 @@ export function networkYaml(net: NetworkConfig, npus: number): string {
   return doc.toString();
 }
 
-export function systemJson(net: NetworkConfig): string {
-  return JSON.stringify({ ...SYSTEM_H100, "local-mem-bw": net.local_mem_bw_gb_per_s }, null, 2) + "\n";
+export function systemJson(net: NetworkConfig, dims = 1): string {
+  const impl = (x: readonly string[]) => Array.from({ length: dims }, () => x[0]!);
+  return (
+    JSON.stringify(
+      {
+        ...SYSTEM_H100,
+        // one collective implementation per network dimension (Sys.cc reads a list, one per dimension)
+        "all-reduce-implementation": impl(SYSTEM_H100["all-reduce-implementation"]),
+        "all-gather-implementation": impl(SYSTEM_H100["all-gather-implementation"]),
+        "reduce-scatter-implementation": impl(SYSTEM_H100["reduce-scatter-implementation"]),
+        "all-to-all-implementation": impl(SYSTEM_H100["all-to-all-implementation"]),
+        "local-mem-bw": net.local_mem_bw_gb_per_s,
+      },
+      null,
+      2,
+    ) + "\n"
+  );
+}
+
+/** A multi-dimensional analytical network: one Switch per dimension (same layout as networkYaml). */
+export function multiDimNetworkYaml(dims: { size: number; link: LinkConfig }[]): string {
+  const doc = new Document({
+    topology: dims.map(() => "Switch"),
+    npus_count: dims.map((d) => d.size),
+    bandwidth: dims.map((d) => d.link.bandwidth_bytes_per_s / ASTRA_GB),
+    latency: dims.map((d) => d.link.latency_ns),
+  });
+  for (const pair of (doc.contents as YAMLMap<Scalar, YAMLSeq>).items) pair.value!.flow = true;
+  return doc.toString();
+}
+
+/**
+ * Inputs of a training-step cell: the network has one dimension per parallel axis of size > 1
+ * (tp, dp, pp; training-et.ts), each a Switch with the axis's link (training-plan.ts); system.json is
+ * the HGX-H100-validated one with one ring per dimension; one ET per NPU, `step.<rank>.et`.
+ */
+export function writeTrainingInputs(cell: Cell, suite: Suite, cellDir: string): Prepared {
+  const w = cell.workload;
+  if (w.kind !== "training") throw new Error(NO_TRACE_REASON);
+  const model = suite.models.get(w.model);
+  const hw = suite.hardware.get(cell.hardware);
+  if (!model || !hw) throw new Error(`unknown model or hardware for ${cell.id}`);
+  const built = buildStep(cell, model, hw);
+  const dims = stepDims(built.spec).map((d) => ({ size: d.size, link: built.links[d.axis]! }));
+  const dir = resolve(cellDir);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, "et"), { recursive: true });
+  mkdirSync(join(dir, "out"), { recursive: true });
+  writeFileSync(join(dir, "network.yml"), multiDimNetworkYaml(dims));
+  writeFileSync(join(dir, "system.json"), systemJson({ ...networkConfig(hw)! }, dims.length));
+  writeFileSync(join(dir, "remote_memory.json"), JSON.stringify({ "memory-type": "NO_MEMORY_EXPANSION" }, null, 2) + "\n");
+  const cache = new Map<string, Buffer>();
+  for (let rank = 0; rank < cell.n_devices; rank++) writeFileSync(join(dir, "et", `step.${rank}.et`), rankEt(built.spec, rank, cache));
+  const workload = join(dir, "et", "step");
+  const textInputs = ["network.yml", "system.json", "remote_memory.json"].map((f) => join(dir, f));
+  return {
+    dir,
+    runDir: join(dir, "out"),
+    npus: cell.n_devices,
+    workload,
+    inputs: [...textInputs, join(dir, "et")],
+    textInputs,
+    args: [
+      `--workload-configuration=${workload}`,
+      `--system-configuration=${join(dir, "system.json")}`,
+      `--network-configuration=${join(dir, "network.yml")}`,
+      `--remote-memory-configuration=${join(dir, "remote_memory.json")}`,
+    ],
+  };
 }
 
 /** Write the inputs of one cell under dir; returns the command-line arguments for the binary. */
 export function writeInputs(cell: Cell, suite: Suite, cellDir: string): Prepared {
   const w = cell.workload;
+  if (w.kind === "training") return writeTrainingInputs(cell, suite, cellDir);
   // Absolute paths: the binary runs with cwd = dir.
   const dir = resolve(cellDir);
   if (w.kind !== "collective") throw new Error(NO_TRACE_REASON);
@@ -304,6 +392,7 @@ export const astraSimAdapter: ToolAdapter<Prepared> = {
   },
   parse(raw, cell) {
     const w = cell.workload;
+    if (w.kind === "training") return { value: parseRun(raw, cell.n_devices).finish_ns * CYCLE_S, unit: "s" };
     if (w.kind !== "collective") throw new Error(NO_TRACE_REASON);
     return { value: parseRun(raw, w.n_devices).finish_ns * CYCLE_S, unit: "s" };
   },
