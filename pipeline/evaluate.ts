@@ -123,6 +123,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<{ predictions: Pr
       claimedAccuracyRows(taxonomy.works.map((w) => w.value)),
       acc,
       suite.hardware,
+      suite.cells,
     ),
   );
   writeCsvAtomic(

@@ -9,10 +9,12 @@
  *    published, measured-gpu, measured-cpu (the hardware kind of the measured cells); and, when the
  *    metadata names the cells that reproduce the claim's setting (`claim_cells`), one row
  *    `claim-setting` (or `claim-setting:<group>` per value of its capture group) over those cells.
+ *    A tier that mixes workload kinds (e.g. collectives and training steps) also gets one row per
+ *    kind, `<tier>:<workload kind>`.
  * Claims are often geometric means: every row gives both MAPE and the geometric mean of the APEs.
  * A tool with no comparison against ground truth gets one row with n = 0, never a number.
  */
-import type { Hardware, ToolMetadata } from "./schema.ts";
+import type { Cell, Hardware, ToolMetadata } from "./schema.ts";
 import type { AccuracyRow } from "./metrics.ts";
 import { fmt } from "./io.ts";
 
@@ -53,7 +55,7 @@ export function tierOf(a: AccuracyRow, hardware: Map<string, Hardware>): string 
   return kind === "cpu" ? "measured-cpu" : kind === "gpu" ? "measured-gpu" : `measured-${kind ?? "unknown"}`;
 }
 
-export function measuredVsClaimedRows(tools: ToolMetadata[], claims: ClaimRow[], acc: AccuracyRow[], hardware: Map<string, Hardware>): Record<string, string>[] {
+export function measuredVsClaimedRows(tools: ToolMetadata[], claims: ClaimRow[], acc: AccuracyRow[], hardware: Map<string, Hardware>, cells: Map<string, Cell> = new Map()): Record<string, string>[] {
   const out: Record<string, string>[] = [];
   for (const meta of tools) {
     if (meta.runner.kind === "library" || !meta.bib) continue; // ZZZ is this artifact's own engine: no claim to check
@@ -70,10 +72,18 @@ export function measuredVsClaimedRows(tools: ToolMetadata[], claims: ClaimRow[],
     const tiers = new Map<string, AccuracyRow[]>();
     const add = (t: string, a: AccuracyRow) => tiers.set(t, [...(tiers.get(t) ?? []), a]);
     const setting = meta.claim_cells ? new RegExp(meta.claim_cells) : undefined;
+    const kinds = new Map<string, Set<string>>();
     for (const a of acc.filter((x) => x.tool === meta.name)) {
-      add(tierOf(a, hardware), a);
+      const t = tierOf(a, hardware);
+      add(t, a);
+      const kind = cells.get(a.cell_id)?.workload.kind;
+      if (kind) kinds.set(t, (kinds.get(t) ?? new Set()).add(kind));
       const m = setting?.exec(a.cell_id);
       if (m) add(m[1] === undefined ? "claim-setting" : `claim-setting:${m[1]}`, a);
+    }
+    for (const [t, ks] of [...kinds]) {
+      if (ks.size < 2) continue;
+      for (const a of tiers.get(t)!) add(`${t}:${cells.get(a.cell_id)!.workload.kind}`, a);
     }
     if (tiers.size === 0) out.push({ tool: meta.name, tier: "none", n: "0", mape_pct: "", median_ape_pct: "", geomean_ape_pct: "", worst_cell: "", worst_ape_pct: "", ...claim });
     for (const [tier, rows] of tiers) {

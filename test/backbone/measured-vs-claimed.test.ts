@@ -44,4 +44,16 @@ describe("results/measured-vs-claimed.csv", () => {
     const two = measuredVsClaimedRows([meta({ claim_cells: "^ar\\.(x2)\\." })], claims, [acc("ar.x2.gpu1", "gpu1", "published", 10), acc("ar.x2.b", "gpu1", "published", 90)], hw);
     expect(two.find((r) => r.tier === "claim-setting:x2")).toMatchObject({ n: "2", mape_pct: "50", geomean_ape_pct: "30" });
   });
+
+  it("splits a tier that mixes workload kinds into one row per kind", () => {
+    const cell = (id: string, kind: string) => [id, { id, workload: { kind } }] as const;
+    const cells = new Map([cell("a", "collective"), cell("b", "collective"), cell("t", "training"), cell("c", "gemm")]) as unknown as Map<string, import("../../pipeline/lib/schema.ts").Cell>;
+    const rows = measuredVsClaimedRows([meta({})], claims, [acc("a", "gpu1", "published", 10), acc("b", "gpu1", "published", 20), acc("t", "gpu1", "published", 90), acc("c", "cpu1", "measured", 5)], hw, cells);
+    expect(rows.map((r) => [r.tier, r.n, r.mape_pct])).toEqual([
+      ["measured-cpu", "1", "5"],
+      ["published", "3", "40"],
+      ["published:collective", "2", "15"],
+      ["published:training", "1", "90"],
+    ]);
+  });
 });
