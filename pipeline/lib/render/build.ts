@@ -26,6 +26,7 @@ import { loadToolMetadata, renderTables, type RenderedTable } from "./tables.ts"
 import { engineNumbers, renderSurveyOutputs, surveyNumbers } from "./survey-tables.ts";
 import { DEFAULT_PARAMS } from "../../../zzz/params.ts";
 import { computeNumbers, countModels, numbersTex, type NumberMacro } from "./numbers.ts";
+import { evaluationNumbers } from "./evaluation-numbers.ts";
 import { latexEscape } from "./latex.ts";
 import { toolLabel } from "./style.ts";
 import { BIB_FILES } from "./paper-check.ts";
@@ -191,7 +192,7 @@ export async function buildAll(o: BuildOptions): Promise<BuildResult> {
     rooflineHardware: loadHardwareYaml(o.dataRoot, "suite/hardware/h100-sxm5-80gb.yaml"),
     suite,
     modelCount: countModels(o.dataRoot),
-  }), ...survey.numbers, ...surveyNumbers(o.dataRoot, suite, DEFAULT_PARAMS as unknown as Record<string, number>), ...engineNumbers(o.dataRoot, new Set([...suite.hardware.entries()].filter(([, h]) => h.kind === "gpu").map(([id]) => id)))].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }), ...survey.numbers, ...evaluationNumbers(o.dataRoot, suite), ...surveyNumbers(o.dataRoot, suite, DEFAULT_PARAMS as unknown as Record<string, number>), ...engineNumbers(o.dataRoot, new Set([...suite.hardware.entries()].filter(([, h]) => h.kind === "gpu").map(([id]) => id)))].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   writeFileAtomic(join(genOut, "numbers.tex"), numbersTex(numbers));
 
   const bib = bibliographyTex(o.dataRoot);
