@@ -239,22 +239,7 @@ export function writeTrainingInputs(cell: Cell, suite: Suite, cellDir: string): 
   writeFileSync(join(dir, "remote_memory.json"), JSON.stringify({ "memory-type": "NO_MEMORY_EXPANSION" }, null, 2) + "\n");
   const cache = new Map<string, Buffer>();
   for (let rank = 0; rank < cell.n_devices; rank++) writeFileSync(join(dir, "et", `step.${rank}.et`), rankEt(built.spec, rank, cache));
-  const workload = join(dir, "et", "step");
-  const textInputs = ["network.yml", "system.json", "remote_memory.json"].map((f) => join(dir, f));
-  return {
-    dir,
-    runDir: join(dir, "out"),
-    npus: cell.n_devices,
-    workload,
-    inputs: [...textInputs, join(dir, "et")],
-    textInputs,
-    args: [
-      `--workload-configuration=${workload}`,
-      `--system-configuration=${join(dir, "system.json")}`,
-      `--network-configuration=${join(dir, "network.yml")}`,
-      `--remote-memory-configuration=${join(dir, "remote_memory.json")}`,
-    ],
-  };
+  return preparedRun(dir, cell.n_devices, join(dir, "et", "step"));
 }
 
 /** Write the inputs of one cell under dir; returns the command-line arguments for the binary. */
@@ -281,12 +266,16 @@ export function writeInputs(cell: Cell, suite: Suite, cellDir: string): Prepared
         : collectiveEt(rank, COLLECTIVES[w.op].type, commSizeBytes(w.op, w.bytes, w.n_devices), nodeName);
     writeFileSync(join(dir, "et", `${stem}.${rank}.et`), et);
   }
-  const workload = join(dir, "et", stem);
+  return preparedRun(dir, w.n_devices, join(dir, "et", stem));
+}
+
+/** The run of one cell whose inputs are written under dir: the three configuration files and the ETs (workload prefix). */
+function preparedRun(dir: string, npus: number, workload: string): Prepared {
   const textInputs = ["network.yml", "system.json", "remote_memory.json"].map((f) => join(dir, f));
   return {
     dir,
     runDir: join(dir, "out"),
-    npus: w.n_devices,
+    npus,
     workload,
     inputs: [...textInputs, join(dir, "et")],
     textInputs,

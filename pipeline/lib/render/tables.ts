@@ -182,6 +182,13 @@ function claimedTable(inp: TableInputs, tpl: string): RenderedTable {
     .map((c) => {
       const key = toolKey(c.tool);
       const all = key === "other" ? undefined : summary.find((s) => toolKey(s.tool) === key && s.category === "all");
+      const base = {
+        tool: c.tool,
+        claimed: c.claimed_error,
+        metric: c.metric,
+        validatedOn: c.validated_on,
+        source: c.bib ? raw(`\\cite{${c.bib}}`) : "",
+      };
       // A claim whose setting the suite reproduces: the range of geometric-mean errors over those cells.
       const same = mvc.filter((m) => m.tier.startsWith("claim-setting") && m.claim_bib === c.bib && c.validated_on !== "" && m.claimed_validated_on.split(" | ").includes(c.validated_on) && m.geomean_ape_pct !== undefined);
       if (same.length > 0) {
@@ -189,23 +196,9 @@ function claimedTable(inp: TableInputs, tpl: string): RenderedTable {
         const lo = Math.min(...gm);
         const hi = Math.max(...gm);
         const n = same.reduce((a, m) => a + m.n, 0);
-        return {
-          tool: c.tool,
-          claimed: c.claimed_error,
-          metric: c.metric,
-          validatedOn: c.validated_on,
-          source: c.bib ? raw(`\\cite{${c.bib}}`) : "",
-          measured: raw(`${lo === hi ? fmtPct(lo) : `${fmtPct(lo)}--${fmtPct(hi)}`} (${fmtInt(n)})$^{g}$`),
-        };
+        return { ...base, measured: raw(`${lo === hi ? fmtPct(lo) : `${fmtPct(lo)}--${fmtPct(hi)}`} (${fmtInt(n)})$^{g}$`) };
       }
-      return {
-        tool: c.tool,
-        claimed: c.claimed_error,
-        metric: c.metric,
-        validatedOn: c.validated_on,
-        source: c.bib ? raw(`\\cite{${c.bib}}`) : "",
-        measured: all?.mape !== undefined ? raw(`${fmtPct(all.mape)} (${fmtInt(all.n)})`) : raw(inp.summary.status !== "ok" ? "--" : "not run"),
-      };
+      return { ...base, measured: all?.mape !== undefined ? raw(`${fmtPct(all.mape)} (${fmtInt(all.n)})`) : raw(inp.summary.status !== "ok" ? "--" : "not run") };
     });
   const st = statusSentence([inp.claimed]);
   const tex = renderTemplate(tpl, {
