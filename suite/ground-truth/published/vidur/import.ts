@@ -98,9 +98,7 @@ export function build(): { cells: CellIn[]; rows: GtIn[] } {
                 (tp > 1 ? `, the per-GPU shard of a tensor-parallel-${tp} layer (shape above is per GPU)` : "") +
                 `; fp16; timed by Vidur's profiler (record_function/CUDA time, ms).`,
             });
-            const dupNote = e.dups.length
-              ? ` Vidur's file has ${e.dups.length + 1} rows for this point; the first is used (others' medians: ${e.dups.map((d) => d[`time_stats.${spec.op}.median`]).join(", ")} ms).`
-              : "";
+            const dupNote = duplicatesNote(e.dups, spec.op);
             rows.push({
               gt_id: `${id}.median`,
               cell_id: id,
@@ -143,9 +141,7 @@ export function build(): { cells: CellIn[]; rows: GtIn[] } {
             unit: "ms",
             notes: `Vidur's NCCL ${coll} profile within one ${node === "a100_dgx" ? "DGX A100" : "DGX H100"} node (${w} GPUs, NVLink/NVSwitch); fp16 buffer of ${bytes} bytes; Kineto CUDA time, ms. tp = the group size.`,
           });
-          const dupNote = e.dups.length
-            ? ` Vidur's file has ${e.dups.length + 1} rows for this point; the first is used (others' medians: ${e.dups.map((d) => d[`time_stats.${coll}.median`]).join(", ")} ms).`
-            : "";
+          const dupNote = duplicatesNote(e.dups, coll);
           rows.push({
             gt_id: `${id}.median`,
             cell_id: id,
@@ -166,3 +162,8 @@ export function run(): Record<string, number> {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) console.log(SOURCE, run());
+
+/** The note on a profile point that Vidur's file lists more than once (the first row is used). */
+function duplicatesNote(dups: Row[], op: string): string {
+  return dups.length ? ` Vidur's file has ${dups.length + 1} rows for this point; the first is used (others' medians: ${dups.map((d) => d[`time_stats.${op}.median`]).join(", ")} ms).` : "";
+}
