@@ -21,6 +21,14 @@ const SERVING = "results/vidur-serving-check.csv";
 
 type MvcRow = { tool: string; tier: string; n: number; mape_pct?: number; geomean_ape_pct?: number; worst_ape_pct?: number };
 
+/** The range of geometric-mean errors over claim-setting rows (one per group, e.g. GPU count), as LaTeX, and their total cell count. */
+export function claimSettingRange(groups: { n: number; geomean_ape_pct?: number }[]): { tex: string; n: number } {
+  const gm = groups.map((g) => g.geomean_ape_pct!);
+  const lo = Math.min(...gm);
+  const hi = Math.max(...gm);
+  return { tex: lo === hi ? fmtPct(lo) : `${fmtPct(lo)}--${fmtPct(hi)}`, n: groups.reduce((a, g) => a + g.n, 0) };
+}
+
 export function evaluationNumbers(root: string, suite: SuiteData): NumberMacro[] {
   const out: NumberMacro[] = [];
   const mvc = loadCsv(root, MVC);
@@ -40,12 +48,10 @@ export function evaluationNumbers(root: string, suite: SuiteData): NumberMacro[]
     for (const tool of [...new Set(rows.map((r) => r.tool))].sort()) {
       const groups = rows.filter((r) => r.tool === tool && r.tier.startsWith("claim-setting") && r.geomean_ape_pct !== undefined);
       if (groups.length === 0) continue;
-      const gm = groups.map((g) => g.geomean_ape_pct!);
-      const lo = Math.min(...gm);
-      const hi = Math.max(...gm);
+      const range = claimSettingRange(groups);
       const src = `${MVC} (tool ${tool}, claim-setting rows)`;
-      out.push({ name: `mvc${macroPart(tool, true)}ClaimSettingGeomeanRange`, value: lo === hi ? fmtPct(lo) : `${fmtPct(lo)}--${fmtPct(hi)}`, source: src });
-      out.push({ name: `mvc${macroPart(tool, true)}ClaimSettingN`, value: fmtInt(groups.reduce((a, g) => a + g.n, 0)), source: src });
+      out.push({ name: `mvc${macroPart(tool, true)}ClaimSettingGeomeanRange`, value: range.tex, source: src });
+      out.push({ name: `mvc${macroPart(tool, true)}ClaimSettingN`, value: fmtInt(range.n), source: src });
     }
   }
 

@@ -3,6 +3,7 @@
  * paper/templates/<name>.hbs. A table whose input is missing renders one "no data yet" row and
  * its caption says so.
  */
+import { claimSettingRange } from "./evaluation-numbers.ts";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -192,11 +193,8 @@ function claimedTable(inp: TableInputs, tpl: string): RenderedTable {
       // A claim whose setting the suite reproduces: the range of geometric-mean errors over those cells.
       const same = mvc.filter((m) => m.tier.startsWith("claim-setting") && m.claim_bib === c.bib && c.validated_on !== "" && m.claimed_validated_on.split(" | ").includes(c.validated_on) && m.geomean_ape_pct !== undefined);
       if (same.length > 0) {
-        const gm = same.map((m) => m.geomean_ape_pct!);
-        const lo = Math.min(...gm);
-        const hi = Math.max(...gm);
-        const n = same.reduce((a, m) => a + m.n, 0);
-        return { ...base, measured: raw(`${lo === hi ? fmtPct(lo) : `${fmtPct(lo)}--${fmtPct(hi)}`} (${fmtInt(n)})$^{g}$`) };
+        const range = claimSettingRange(same);
+        return { ...base, measured: raw(`${range.tex} (${fmtInt(range.n)})$^{g}$`) };
       }
       return { ...base, measured: all?.mape !== undefined ? raw(`${fmtPct(all.mape)} (${fmtInt(all.n)})`) : raw(inp.summary.status !== "ok" ? "--" : "not run") };
     });
