@@ -24,7 +24,7 @@ import { loadCsv, loadHardwareYaml, loadSuiteData, type DataProblem, type Loaded
 import { renderFigure, svgToPdf, type RenderedFigure } from "./vega.ts";
 import { loadToolMetadata, renderTables, type RenderedTable } from "./tables.ts";
 import { engineNumbers, renderSurveyOutputs, surveyNumbers } from "./survey-tables.ts";
-import { DEFAULT_PARAMS } from "../../../zzz/params.ts";
+import { DEFAULT_PARAMS } from "../../../zzz/index.ts";
 import { computeNumbers, countModels, numbersTex, type NumberMacro } from "./numbers.ts";
 import { evaluationNumbers } from "./evaluation-numbers.ts";
 import { latexEscape } from "./latex.ts";
