@@ -77,6 +77,21 @@ class Budget(v1.BudgetExhausted):
     pass
 
 
+class SectionOver(Exception):
+    """A section used up its share of --budget-s; the run goes on with the next section."""
+
+
+# Shares of --budget-s a section may use before the next one starts (the rest goes to evaluation,
+# Vidur profiles and energy, which stop at the overall budget).
+SECTION_SHARE = {"calibration": 0.25, "serving": 0.35}
+
+
+def section_check(ctx, where):
+    d = getattr(ctx, "section_deadline", None)
+    if d is not None and time.perf_counter() > d:
+        raise SectionOver(where)
+
+
 # ------------------------------------------------------------------ statistics
 def cv_of(xs):
     """Coefficient of variation (sample standard deviation / mean) of the trial medians; 0 for one trial."""
@@ -385,6 +400,7 @@ def run_points(ctx, group, role, points, energy_ok=False):
         rem = ctx.remaining()
         if rem is not None and rem < ctx.reserve_s:
             raise Budget(f"before {key}")
+        section_check(ctx, f"before {key}")
         built = None
         try:
             built = mk()
@@ -508,6 +524,7 @@ class CBServer:
             rem = ctx.remaining()
             if rem is not None and rem < ctx.reserve_s:
                 raise Budget("inside a serving run")
+            section_check(ctx, "inside a serving run")
         return out, now() - t0
 
 
@@ -518,8 +535,8 @@ def serving_plan(ctx):
         cfg = dict(v1.LLAMA_2_7B, d=64, n_layers=2, n_heads=4, n_kv_heads=4, d_ff=128, vocab=256)
         return "llama-tiny", cfg, 4, 128, 8, (8, 4)
     if not ctx.cuda:
-        cfg = dict(v1.LLAMA_2_7B, d=512, n_layers=2, n_heads=8, n_kv_heads=8, d_ff=1376, vocab=4096)
-        return "llama-2-7b-shape-d512-2layer", cfg, 8, 512, (12 if a.smoke else 32), (32, 8) if a.smoke else (64, 16)
+        cfg = dict(v1.LLAMA_2_7B, d=256, n_layers=2, n_heads=4, n_kv_heads=4, d_ff=688, vocab=2048)
+        return "llama-2-7b-shape-d256-2layer", cfg, 8, 256, (12 if a.smoke else 24), (32, 8)
     return "llama-2-7b", v1.LLAMA_2_7B, 64, 2048, (100 if a.smoke else 200), (512, 128)
 
 
@@ -565,11 +582,22 @@ def do_serving(ctx):
             reqs = make_requests(random.Random(seed), n_req, rate, dist, pl, ol, L)
             arrival = "burst" if frac is None else "poisson"
             run_id = f"serve.{name}.{dist}.p{pl}.o{ol}.{'burst' if frac is None else 'poisson-r%g' % rate}.n{n_req}"
+            d = getattr(ctx, "section_deadline", None)
+            if d is not None and reqs[-1][0] > d - time.perf_counter():
+                ctx.skipped.append({"workload_key": run_id, "reason": f"its last arrival ({reqs[-1][0]:.0f} s) is beyond the serving section's share of --budget-s"})
+                print(f"  SKIP {run_id}: beyond the serving section's budget", flush=True)
+                continue
             print(f"  [{ctx.elapsed():6.1f}s] serving {run_id}", flush=True)
             try:
                 out, dur = server.run(reqs)
             except v1.BudgetExhausted:
                 raise
+            except SectionOver:
+                ctx.skipped.append({"workload_key": run_id, "reason": "stopped: the serving section used its share of --budget-s"})
+                print(f"  STOP serving {run_id}: section budget", flush=True)
+                del server
+                ctx.free()
+                return
             except Exception as e:  # noqa: BLE001
                 ctx.skipped.append({"workload_key": run_id, "reason": f"{type(e).__name__}: {e}"[:300]})
                 break
@@ -728,9 +756,14 @@ def main(argv=None):
             for sec in sections:
                 t_sec, n0 = ctx.elapsed(), len(ctx.variance)
                 print(f"[{ctx.elapsed():7.1f}s] section {sec}", flush=True)
+                ctx.section_deadline = (time.perf_counter() + SECTION_SHARE[sec] * a.budget_s) if (a.budget_s and sec in SECTION_SHARE) else None
                 if sec == "calibration":
-                    for g in CAL_GROUPS:
-                        run_points(ctx, g, ROLE_CAL, list(CAL_FN[g](ctx, P)), energy_ok=(g == "cal-gemm"))
+                    try:
+                        for g in CAL_GROUPS:
+                            run_points(ctx, g, ROLE_CAL, list(CAL_FN[g](ctx, P)), energy_ok=(g == "cal-gemm"))
+                    except SectionOver as e:
+                        ctx.skipped.append({"workload_key": "section:calibration", "reason": f"stopped {e}: the section used its share of --budget-s"})
+                        print(f"  STOP calibration: section budget ({e})", flush=True)
                 elif sec == "serving":
                     do_serving(ctx)
                 elif sec == "evaluation":
@@ -741,6 +774,7 @@ def main(argv=None):
                     v1.run_vidur(ctx, P, a.out)
                 elif sec == "energy":
                     do_energy(ctx)
+                ctx.section_deadline = None
                 v1.sample_clocks(ctx, sec)
                 flush(None)
                 summary.append((sec, ctx.elapsed() - t_sec, len(ctx.variance) - n0))
