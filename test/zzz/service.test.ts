@@ -1,6 +1,6 @@
 /** zzz/service: hand-computed schedules (static batch, vLLM step by step, preemption, chunked prefill), metrics and determinism. */
 import { describe, expect, it } from "vitest";
-import { fromTrace, generate, simulate, summarize, type BatchComposition, type Request, type SchedulerConfig } from "../../zzz/index.ts";
+import { fromTrace, generate, simulate, simulateDisaggregated, summarize, type BatchComposition, type Request, type SchedulerConfig } from "../../zzz/index.ts";
 
 const req = (id: number, arrival_s: number, prompt_tokens: number, output_tokens: number): Request => ({ id, arrival_s, prompt_tokens, output_tokens });
 const sched = (kind: SchedulerConfig["kind"], over: Partial<SchedulerConfig> = {}): SchedulerConfig => ({ kind, max_num_seqs: 8, max_num_batched_tokens: 4096, block_size: 16, kv_blocks: 1000, watermark: 0, ...over });
@@ -133,5 +133,16 @@ describe("metrics, workloads, determinism and bad input", () => {
     expect(() => fromTrace([{ arrival_s: -1, prompt_tokens: 3, output_tokens: 2 }, { arrival_s: 0, prompt_tokens: 0, output_tokens: 2 }], "t.csv")).toThrow(
       /2 problem\(s\)[\s\S]*t\.csv:2: arrival_s[\s\S]*t\.csv:3: prompt_tokens/,
     );
+  });
+});
+
+describe("disaggregated prefill/decode", () => {
+  it("prefills on one replica, moves the KV, decodes on another; the first gap includes the transfer", () => {
+    const flat = (b: BatchComposition) => (b.prefill.reduce((s, p) => s + p.tokens, 0) * 0.01) + (b.decode_count ? 0.005 : 0);
+    const r = simulateDisaggregated([req(0, 0, 4, 3)], { prefill: [{ scheduler: sched("vllm"), cost: flat }], decode: [{ scheduler: sched("vllm"), cost: flat }], kv_transfer_s: () => 0.003 });
+    const q = r.requests[0]!;
+    close(q.first_token_s, 0.04);
+    close(q.finish_s, 0.04 + 0.003 + 2 * 0.005);
+    expect(q.itl_s.map((x) => Number(x.toFixed(9)))).toEqual([0.008, 0.005]);
   });
 });

@@ -195,6 +195,16 @@ function plan(r: Replica, counters: { preemptions: number }): Planned {
         while (r.waiting.length && r.running.length + out.prefill.length < s.max_num_seqs) {
           const q = r.waiting[0]!;
           const need = blocksFor(q.target, s.block_size);
+          if (q.prefilled >= q.target) {
+            // KV transferred from a prefill replica: allocate it and decode from the next step
+            if (!canAllocate(r, need)) break;
+            r.waiting.shift();
+            r.free_blocks -= need;
+            q.blocks = need;
+            q.state = "running";
+            r.running.push(q);
+            continue;
+          }
           if (tokens + q.target > s.max_num_batched_tokens || !canAllocate(r, need)) break;
           r.waiting.shift();
           r.free_blocks -= need;
@@ -383,7 +393,12 @@ export function simulate(requests: readonly Request[], cfg: SimConfig): SimResul
       rejected.push({ id: q.id, reason: `prompt of ${q.prompt_tokens} tokens exceeds max_num_batched_tokens ${s.max_num_batched_tokens} (no chunked prefill in ${s.kind})` });
       return;
     }
-    r.waiting.push({ req: q, replica: i, prefilled: 0, generated: 0, blocks: 0, state: "waiting", scheduled_s: NaN, first_token_s: NaN, last_token_s: NaN, itl: [], preemptions: 0, target: q.prompt_tokens });
+    if (q.kv_ready && s.kind !== "vllm") {
+      rejected.push({ id: q.id, reason: `a request with its KV ready (disaggregated decode) needs a vllm decode replica, not ${s.kind}` });
+      return;
+    }
+    const k = q.kv_ready;
+    r.waiting.push({ req: q, replica: i, prefilled: k ? q.prompt_tokens : 0, generated: k ? 1 : 0, blocks: 0, state: "waiting", scheduled_s: k ? q.arrival_s : NaN, first_token_s: k ? k.first_token_s : NaN, last_token_s: k ? k.first_token_s : NaN, itl: [], preemptions: 0, target: q.prompt_tokens });
   };
 
   let now = 0;
@@ -483,5 +498,58 @@ export function simulate(requests: readonly Request[], cfg: SimConfig): SimResul
     ...(kvTrace ? { kv_trace: kvTrace } : {}),
     cost_calls: costCalls,
     cost_memo_hits: memoHits,
+  };
+}
+
+export interface DisaggConfig {
+  prefill: ReplicaConfig[];
+  decode: ReplicaConfig[];
+  router?: SimConfig["router"];
+  /** Seconds to move one request's prompt KV from its prefill replica to a decode replica (system layer). */
+  kv_transfer_s: (q: Request) => number;
+}
+
+/**
+ * Disaggregated prefill/decode (DistServe, Splitwise): prefill replicas run every prompt and emit the
+ * first token; the KV then moves to a decode replica (kv_transfer_s) that generates the rest.
+ * Two passes of the same simulator: the prefill pass sees each request with one output token; the
+ * decode pass sees it arriving at first token + transfer with its KV ready.
+ */
+export function simulateDisaggregated(requests: readonly Request[], cfg: DisaggConfig): SimResult {
+  const pre = simulate(requests.map((q) => ({ ...q, output_tokens: 1 })), { replicas: cfg.prefill, ...(cfg.router ? { router: cfg.router } : {}) });
+  const first = new Map(pre.requests.map((r) => [r.id, r]));
+  const byId = new Map(requests.map((q) => [q.id, q]));
+  const onlyOne: RequestResult[] = [];
+  const decodeReqs: Request[] = [];
+  for (const r of pre.requests) {
+    const q = byId.get(r.id)!;
+    if (q.output_tokens <= 1) onlyOne.push({ ...r, output_tokens: q.output_tokens });
+    else decodeReqs.push({ ...q, arrival_s: r.first_token_s + cfg.kv_transfer_s(q), kv_ready: { first_token_s: r.first_token_s } });
+  }
+  const dec = simulate(decodeReqs, { replicas: cfg.decode, ...(cfg.router ? { router: cfg.router } : {}) });
+  const requestsOut: RequestResult[] = [
+    ...onlyOne,
+    ...dec.requests.map((d) => {
+      const p = first.get(d.id)!;
+      return { ...d, replica: p.replica, arrival_s: byId.get(d.id)!.arrival_s, scheduled_s: p.scheduled_s, first_token_s: p.first_token_s, preemptions: p.preemptions + d.preemptions };
+    }),
+  ].sort((a, b) => a.id - b.id);
+  let lastFinish = -Infinity;
+  let firstArrival = Infinity;
+  for (const r of requestsOut) {
+    if (r.finish_s > lastFinish) lastFinish = r.finish_s;
+    if (r.arrival_s < firstArrival) firstArrival = r.arrival_s;
+  }
+  const it = pre.iterations + dec.iterations;
+  return {
+    requests: requestsOut,
+    rejected: [...pre.rejected, ...dec.rejected].sort((a, b) => a.id - b.id),
+    iterations: it,
+    preemptions: pre.preemptions + dec.preemptions,
+    makespan_s: requestsOut.length ? lastFinish - firstArrival : 0,
+    kv_util_mean: it ? (pre.kv_util_mean * pre.iterations + dec.kv_util_mean * dec.iterations) / it : 0,
+    kv_util_max: Math.max(pre.kv_util_max, dec.kv_util_max),
+    cost_calls: pre.cost_calls + dec.cost_calls,
+    cost_memo_hits: pre.cost_memo_hits + dec.cost_memo_hits,
   };
 }

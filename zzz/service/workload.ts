@@ -14,6 +14,11 @@ export interface Request {
   /** Tokens of the prompt shared with earlier requests (prefix caching); 0 when absent. */
   prefix_id?: string;
   prefix_tokens?: number;
+  /**
+   * Disaggregated serving: the prompt's KV arrives ready (computed by a prefill replica) and the
+   * first output token was already emitted at first_token_s; the replica only decodes.
+   */
+  kv_ready?: { first_token_s: number };
 }
 
 /** mulberry32: a small, well-distributed 32-bit PRNG; uniform in [0, 1). */
