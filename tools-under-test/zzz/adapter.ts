@@ -60,6 +60,7 @@ export function deviceSpec(hw: Hardware): DeviceSpec {
     mem_bandwidth_bytes_per_s: hw.mem_bandwidth_bytes_per_s.value,
     mem_capacity_bytes: hw.mem_capacity_bytes?.value ?? Number.POSITIVE_INFINITY,
     l2_bytes: hw.l2_bytes?.value,
+    kind: hw.kind,
   };
 }
 

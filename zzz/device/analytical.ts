@@ -28,6 +28,8 @@
  *   (5 FLOPs per attended pair: max, subtract, exp, sum, scale) on the vector units, additive
  *   because FlashAttention-2 does not overlap its softmax with its matmuls.
  * - vector ops (norm, softmax, elementwise, embedding, pool): compute at the fp32 CUDA-core peak.
+ * - a CPU device (kind "cpu"): GEMMs and convs at peak * gemm_efficiency, without the tile/wave,
+ *   padding and alignment terms (they describe tensor-core tiles).
  * An op the method does not know throws an error naming it and the supported kinds.
  */
 import { bytesPerElement } from "../ir/builders.ts";
@@ -102,7 +104,11 @@ export function analyticalTime(op: Op, device: DeviceSpec, dtype: Dtype, cal: De
   let compute_s: number;
   let memory_s = op.bytes / bw;
   const isAttention = op.kind === "attention-prefill" || op.kind === "attention-decode";
-  if (TENSOR.has(op.kind) && op.gemm) {
+  const cpu = device.kind === "cpu";
+  if (TENSOR.has(op.kind) && cpu) {
+    // CPU: BLAS at the calibrated fraction of the measured GEMM ceiling; no tiles, waves or alignment
+    compute_s = op.flops / (peakFlops(device, dt) * (ref.efficiency ? gemmEfficiency(cal, dt) : V1.gemm));
+  } else if (TENSOR.has(op.kind) && op.gemm) {
     const g = op.gemm;
     const wave = waveQuantization(g, device.compute_units, TILE).efficiency;
     let rate = peakFlops(device, dt) * (ref.efficiency ? gemmEfficiency(cal, dt) : V1.gemm) * wave;
