@@ -22,6 +22,8 @@ import {
   predictGraph,
   profiledTime,
   runTimeline,
+  tileDim,
+  tilePadding,
   ASSUMPTIONS,
   ALL_REFINEMENTS,
   type CalibrationRow,
@@ -136,6 +138,18 @@ describe("analytical device method", () => {
     expect(on.device_s).toBeCloseTo(1.2897930e-3 + 2e-6, 9);
     const off = analyticalTime(op, h100, "bf16", CAL, { ...ALL, alignment: false });
     expect(on.compute_s / off.compute_s).toBeCloseTo(8, 9);
+  });
+  it("tile/wave model: skinny GEMMs get short tiles (at least 16 rows), and padding counts only real output", () => {
+    expect(tileDim(1, 128)).toBe(16);
+    expect(tileDim(32, 128)).toBe(32);
+    expect(tileDim(50257, 128)).toBe(128);
+    // m = 1 on a 16-row tile: 1/16 of the tile holds output; n = 4096 fills 32 tiles of 128
+    expect(tilePadding(1, 4096)).toBe(1 / 16);
+    // decode GEMV 1 x 4096 x 4096: compute 33.5 MFLOP at 989e12 * 0.5 / 16 = 1.085 us < memory
+    // 33,570,816 B / 1.675e12 = 20.04 us: memory-bound, 22.04 us with the floor
+    const t = analyticalTime(gemmOp(1, 4096, 4096, 1, "bf16"), h100, "bf16", CAL, ALL);
+    expect(t.bound).toBe("memory");
+    expect(t.device_s).toBeCloseTo(2e-6 + 33_570_816 / 1.675e12, 12);
   });
   it("the per-kernel floor is device time, separate from host cost: a tiny kernel takes the floor", () => {
     const tiny: Op = { name: "add", kind: "elementwise", flops: 8, bytes: 48, param_elems: 0, count: 1 };

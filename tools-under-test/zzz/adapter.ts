@@ -49,7 +49,17 @@ export const metadata = ToolMetadata.parse(parseYaml(readFileSync(`${here}metada
 /** Batches tried for offline (throughput) cells; the best one that fits is ZZZ's prediction. */
 export const OFFLINE_BATCHES = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048];
 
+const specCache = new WeakMap<Hardware, DeviceSpec>();
+
 export function deviceSpec(hw: Hardware): DeviceSpec {
+  const hit = specCache.get(hw);
+  if (hit) return hit;
+  const spec = deviceSpecOf(hw);
+  specCache.set(hw, spec);
+  return spec;
+}
+
+function deviceSpecOf(hw: Hardware): DeviceSpec {
   const peaks: Partial<Record<Dtype, number>> = {};
   for (const [k, v] of Object.entries(hw.peak_flops_per_s)) if (v) peaks[k as Dtype] = v.value;
   return {

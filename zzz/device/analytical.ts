@@ -8,8 +8,9 @@
  *   per kernel whatever its size; the host's launch cost is not in it.
  * - memory_s = bytes / (peak bandwidth * mem_efficiency).
  * - compute_s for tensor-core ops (gemm, bgemm, conv2d) uses a tile/wave model (LLMCompass-style,
- *   without its L2 search): output tiles of tile_m x tile_n, split-K when the tiles do not fill the
- *   SMs, wave quantization, and tile padding when m or n is smaller than one tile:
+ *   without its L2 search): output tiles of tile_m x tile_n (128 x 128, or the next power of two of
+ *   a smaller m or n, at least 16: `tileDim`), split-K when the tiles do not fill the SMs, wave
+ *   quantization, and tile padding (the fraction of the padded tiles that holds real output):
  *     rate = peak(dtype) * gemm_efficiency(dtype) * wave_efficiency * padding * alignment
  *   A tile/wave model was chosen over Calculon-style size -> efficiency curves because its only
  *   inputs are the device's SM count and the tile shape (structural, no per-device fitted curve)
@@ -58,6 +59,7 @@ const V1 = { gemm: 0.8, mem: 0.9, attention: 0.8 } as const;
 
 export const KNOWN_KINDS: readonly OpKind[] = ["gemm", "bgemm", "conv2d", "attention-prefill", "attention-decode", "norm", "softmax", "elementwise", "embedding", "pool"];
 const TENSOR: ReadonlySet<OpKind> = new Set(["gemm", "bgemm", "conv2d"]);
+const KNOWN: ReadonlySet<OpKind> = new Set(KNOWN_KINDS);
 
 export type Rung = "analytical" | "profile-exact" | "profile-interpolated" | "profile-nearest" | "profile-other-dtype";
 
@@ -88,15 +90,26 @@ export function alignmentFactor(k: number, n: number, elemBytes: number): number
   return Math.min(pow2Align(k * elemBytes), pow2Align(n * elemBytes)) / 16;
 }
 
-/** Tile padding: the fraction of a padded tile's rows and columns that hold real output. */
+/**
+ * The output tile a GEMM library picks for one dimension: the next power of two of the dimension,
+ * between 16 (the M of the smallest bf16/fp16 tensor-core instruction, mma.m16n8k16) and 128 (the
+ * large-GEMM tile): skinny GEMMs run on short tiles, not on padded 128-row ones.
+ */
+export function tileDim(x: number, max: number): number {
+  let t = 16;
+  while (t < x && t < max) t *= 2;
+  return t;
+}
+
+/** Tile padding: the fraction of the padded tiles' rows and columns that hold real output. */
 export function tilePadding(m: number, n: number): number {
-  const pm = m / (Math.ceil(m / TILE.tile_m) * TILE.tile_m);
-  const pn = n / (Math.ceil(n / TILE.tile_n) * TILE.tile_n);
-  return pm * pn;
+  const tm = tileDim(m, TILE.tile_m);
+  const tn = tileDim(n, TILE.tile_n);
+  return (m / (Math.ceil(m / tm) * tm)) * (n / (Math.ceil(n / tn) * tn));
 }
 
 export function analyticalTime(op: Op, device: DeviceSpec, dtype: Dtype, cal: DeviceCalibration, ref: DeviceRefinements): KernelTime {
-  if (!KNOWN_KINDS.includes(op.kind)) throw new DeviceLayerError(`op '${op.name}' has kind '${op.kind}'; the device layer knows ${KNOWN_KINDS.join(", ")}`);
+  if (!KNOWN.has(op.kind)) throw new DeviceLayerError(`op '${op.name}' has kind '${op.kind}'; the device layer knows ${KNOWN_KINDS.join(", ")}`);
   const dt = op.dtypes?.activations ?? dtype;
   const memEff = ref.efficiency ? cal.mem_efficiency.value : V1.mem;
   const bw = device.mem_bandwidth_bytes_per_s * memEff;
@@ -110,7 +123,8 @@ export function analyticalTime(op: Op, device: DeviceSpec, dtype: Dtype, cal: De
     compute_s = op.flops / (peakFlops(device, dt) * (ref.efficiency ? gemmEfficiency(cal, dt) : V1.gemm));
   } else if (TENSOR.has(op.kind) && op.gemm) {
     const g = op.gemm;
-    const wave = waveQuantization(g, device.compute_units, TILE).efficiency;
+    const tiles = ref.efficiency ? { ...TILE, tile_m: tileDim(g.m, TILE.tile_m), tile_n: tileDim(g.n, TILE.tile_n) } : TILE;
+    const wave = waveQuantization(g, device.compute_units, tiles).efficiency;
     let rate = peakFlops(device, dt) * (ref.efficiency ? gemmEfficiency(cal, dt) : V1.gemm) * wave;
     if (ref.efficiency) rate *= tilePadding(g.m, g.n);
     if (ref.alignment && op.kind !== "conv2d") rate *= alignmentFactor(g.k, g.n, bytesPerElement(op.dtypes?.weights ?? dt));

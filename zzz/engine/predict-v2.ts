@@ -79,7 +79,7 @@ function finish(kernels: KernelTime[], o: V2Options, graph: "eager" | "fused"): 
   const e = ENGINES[o.engine];
   const host = o.host ?? DEFAULT_HOST;
   const timeline = runTimeline(
-    kernels.map((k) => ({ device_s: k.device_s, count: k.op.count })),
+    kernels.map((k) => ({ device_s: k.device_s, count: k.op.count })), // same order: runs of per-layer kernels repeat
     e.hostPerKernel(host),
     e.hostPerCall(host),
     e.captured && o.timing === "events" ? "graph" : o.timing,

@@ -54,10 +54,31 @@ export function expandRuns(ks: TimelineKernel[]): number[] {
   return out;
 }
 
+/** Issue the kernels of one call (runs of equal count repeated in order) from host time `issue` with the device free at `end`. */
+function issueCall(ks: TimelineKernel[], hostPerKernel: number, issue: number, end: number): { issue: number; end: number } {
+  for (let i = 0; i < ks.length; ) {
+    const c = ks[i]!.count;
+    let j = i + 1;
+    while (j < ks.length && ks[j]!.count === c) j++;
+    for (let r = 0; r < c; r++)
+      for (let t = i; t < j; t++) {
+        issue += hostPerKernel;
+        end = (issue > end ? issue : end) + ks[t]!.device_s;
+      }
+    i = j;
+  }
+  return { issue, end };
+}
+
 export function runTimeline(ks: TimelineKernel[], hostPerKernel: number, hostPerCall: number, timing: Timing, sync_s: number): TimelineResult {
-  const seq = expandRuns(ks);
-  const device_s = seq.reduce((s, d) => s + d, 0);
-  const host_s = hostPerCall + hostPerKernel * seq.length;
+  let device_s = 0;
+  let kernels = 0;
+  for (const k of ks) {
+    const c = Math.max(0, k.count);
+    device_s += k.device_s * c;
+    kernels += c;
+  }
+  const host_s = hostPerCall + hostPerKernel * kernels;
   let latency_s: number;
   switch (timing) {
     case "graph":
@@ -68,13 +89,8 @@ export function runTimeline(ks: TimelineKernel[], hostPerKernel: number, hostPer
       latency_s = host_s + device_s;
       break;
     case "host-sync": {
-      let issue = hostPerCall;
-      let end = 0;
-      for (const d of seq) {
-        issue += hostPerKernel;
-        end = Math.max(issue, end) + d;
-      }
-      latency_s = Math.max(issue, end) + sync_s;
+      const r = issueCall(ks, hostPerKernel, hostPerCall, 0);
+      latency_s = Math.max(r.issue, r.end) + sync_s;
       break;
     }
     case "events": {
@@ -84,16 +100,14 @@ export function runTimeline(ks: TimelineKernel[], hostPerKernel: number, hostPer
       for (let rep = 0; rep < 3; rep++) {
         issue += hostPerCall;
         const startEvent = Math.max(issue, end); // the start event runs when the device reaches it
-        end = startEvent;
-        for (const d of seq) {
-          issue += hostPerKernel;
-          end = Math.max(issue, end) + d;
-        }
+        const r = issueCall(ks, hostPerKernel, issue, startEvent);
+        issue = r.issue;
+        end = r.end;
         span = end - startEvent;
       }
       latency_s = span;
       break;
     }
   }
-  return { latency_s, device_s, host_s, kernels: seq.length, host_exposed_s: Math.max(0, latency_s - device_s) };
+  return { latency_s, device_s, host_s, kernels, host_exposed_s: Math.max(0, latency_s - device_s) };
 }
