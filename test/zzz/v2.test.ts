@@ -180,6 +180,15 @@ describe("analytical device method", () => {
     const bad = { name: "weird", kind: "fft", flops: 1, bytes: 1, param_elems: 0, count: 1 } as unknown as Op;
     expect(() => analyticalTime(bad, h100, "bf16", CAL, ALL)).toThrow(DeviceLayerError);
     expect(() => analyticalTime(bad, h100, "bf16", CAL, ALL)).toThrow(/'weird'.*'fft'.*gemm, bgemm/);
+    const badDtype = { ...gemmOp(8, 8, 8, 1, "bf16"), dtypes: { activations: "fp4" } } as unknown as Op;
+    expect(() => analyticalTime(badDtype, h100, "bf16", CAL, ALL)).toThrow(/dtype 'fp4'.*fp32, tf32, bf16/);
+  });
+  it("per-tensor dtypes: fp8 activations use the fp8 peak", () => {
+    const dev = { ...h100, peak_flops_per_s: { bf16: 989e12, fp8: 1978e12 } };
+    const op = gemmOp(8192, 8192, 8192, 1, "bf16");
+    const bf = analyticalTime(op, dev, "bf16", CAL, ALL).compute_s;
+    const f8 = analyticalTime({ ...op, dtypes: { activations: "fp8", weights: "fp8" } }, dev, "bf16", CAL, ALL).compute_s;
+    expect(bf / f8).toBeCloseTo(2, 9);
   });
 });
 

@@ -314,6 +314,15 @@ function summarizeV2(p: GraphPrediction): { flops: number; bytes: number; bound:
 
 /** ZZZ v2's estimate for a supported cell under `cfg` (default: microbench mode, every refinement but profiles). */
 export function estimate(cell: Cell, suite: Suite, cfg: ZzzConfig = DEFAULT_CONFIG): Estimate | EstimateV2 {
+  try {
+    return estimateV2(cell, suite, cfg);
+  } catch (e) {
+    const msg = (e as Error).message;
+    throw new Error(msg.startsWith(`cell ${cell.id}`) ? msg : `cell ${cell.id}: ${msg}`);
+  }
+}
+
+function estimateV2(cell: Cell, suite: Suite, cfg: ZzzConfig): Estimate | EstimateV2 {
   const w = cell.workload;
   if (w.kind === "collective") return estimateV1(cell, suite); // the system layer's (issue 14)
   const engine = engineForCell(cell.engine);

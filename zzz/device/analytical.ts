@@ -36,7 +36,7 @@
 import { bytesPerElement } from "../ir/builders.ts";
 import type { Dtype, Op, OpKind } from "../ir/types.ts";
 import { gemmEfficiency, type DeviceCalibration } from "./calibration.ts";
-import { peakFlops, waveQuantization } from "./roofline.ts";
+import { PEAK_FALLBACK, peakFlops, waveQuantization } from "./roofline.ts";
 import type { Bound, DeviceSpec } from "./types.ts";
 
 /** The refinements of the v2 device method, each switchable (the ablation turns them on in turn). */
@@ -111,6 +111,7 @@ export function tilePadding(m: number, n: number): number {
 export function analyticalTime(op: Op, device: DeviceSpec, dtype: Dtype, cal: DeviceCalibration, ref: DeviceRefinements): KernelTime {
   if (!KNOWN.has(op.kind)) throw new DeviceLayerError(`op '${op.name}' has kind '${op.kind}'; the device layer knows ${KNOWN_KINDS.join(", ")}`);
   const dt = op.dtypes?.activations ?? dtype;
+  if (!(dt in PEAK_FALLBACK)) throw new DeviceLayerError(`op '${op.name}' has dtype '${dt}'; the device layer knows ${Object.keys(PEAK_FALLBACK).join(", ")}`);
   const memEff = ref.efficiency ? cal.mem_efficiency.value : V1.mem;
   const bw = device.mem_bandwidth_bytes_per_s * memEff;
   const floor_s = cal.kernel_floor_s.value;
