@@ -30,6 +30,7 @@ import { claimedAccuracyRows } from "./lib/survey/outputs.ts";
 import { CHECK_COLUMNS as SERVING_CHECK_COLUMNS, CHECK_FILE as SERVING_CHECK_FILE, checkRows as servingCheckRows } from "../tools-under-test/vidur/serving-cells.ts";
 import { TOOLS } from "../tools-under-test/registry.ts";
 import { estimate, supports } from "../tools-under-test/zzz/adapter.ts";
+import { writeZzzReports } from "./lib/zzz-report.ts";
 
 export const INTENSITY_COLUMNS = ["cell_id", "hardware", "level", "flops", "bytes", "intensity_flops_per_byte", "zzz_latency_s", "zzz_bound"] as const;
 
@@ -113,7 +114,9 @@ export async function evaluate(opts: EvaluateOptions): Promise<{ predictions: Pr
     ACCURACY_COLUMNS,
     acc.map((a) => ({ ...a, measured: fmt(a.measured), predicted: fmt(a.predicted), abs_pct_error: fmt(a.abs_pct_error) })),
   );
-  const summary = summaryRows(acc);
+  // ZZZ v2: ablation and cross-device calibration files; its datasheet and profiled modes' summary rows.
+  const zzzModes = tools.some((t) => t.metadata.name === "zzz") ? writeZzzReports(opts.root, suite, all) : [];
+  const summary = [...summaryRows(acc), ...zzzModes].sort((a, b) => compareStrings(a.tool, b.tool) || compareStrings(a.category, b.category));
   const taxonomy = loadTaxonomy(join(opts.root, "taxonomy"));
   writeCsvAtomic(
     join(results, "measured-vs-claimed.csv"),
