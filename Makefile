@@ -21,6 +21,7 @@ deps: $(STAMP)
 ## DOCKER_TOOLS=astra-sim,timeloop: run those tools in their Docker image (pipeline/lib/exec.ts).
 evaluate: deps
 	$(TSX) pipeline/evaluate.ts $(if $(RERUN),--rerun $(RERUN))
+	$(TSX) pipeline/zzz-serving.ts
 	$(TSX) pipeline/report.ts
 
 ## make report: results/report.html, one self-contained page of every result view (Vega, no network).
@@ -68,6 +69,7 @@ measure: deps
 ## make bench: time ZZZ over the whole suite and the whole evaluate pipeline.
 bench: deps
 	$(TSX) pipeline/bench.ts
+	$(TSX) pipeline/zzz-serving.ts --bench
 
 clean:
 	rm -rf .work figures/out paper/main.pdf

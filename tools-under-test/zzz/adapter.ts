@@ -22,6 +22,7 @@ import {
   ALL_REFINEMENTS,
   DEFAULT_PARAMS,
 } from "../../zzz/index.ts";
+import type { TransformerArch } from "../../zzz/index.ts";
 import type {
   CalibrationMode,
   DeviceCalibration,
@@ -39,6 +40,7 @@ import type {
   Timing,
 } from "../../zzz/index.ts";
 import { loadZzzData } from "../../pipeline/lib/zzz-data.ts";
+import { predictServing, SERVING_METRICS } from "./serving.ts";
 import { ToolMetadata, type Cell, type Hardware, type Model } from "../../pipeline/lib/schema.ts";
 import type { Suite } from "../../pipeline/lib/suite.ts";
 import type { ToolAdapter, Support } from "../../pipeline/lib/tool.ts";
@@ -130,7 +132,16 @@ export function supports(cell: Cell, suite: Suite): Support {
   if (w.kind === "serving") {
     const m = suite.models.get(w.model);
     if (!m) return { ok: false, reason: `unknown model ${w.model}` };
-    if (m.arch.kind === "decoder") return { ok: false, reason: "LLM serving throughput/latency needs a batching and scheduling model (not in ZZZ v1)" };
+    if (m.arch.kind === "decoder") {
+      // LLM serving: the service layer (zzz/service) with iteration costs from the engine layer
+      if (cell.n_devices !== 1 || cell.parallelism.tp * cell.parallelism.pp !== 1)
+        return { ok: false, reason: `multi-GPU LLM serving (${cell.n_devices} devices) needs TP/PP-sharded iteration costs from the system layer, not wired into the service layer yet` };
+      if (w.num_requests === undefined || w.input_len === undefined || w.output_len === undefined)
+        return { ok: false, reason: "LLM serving cell without a request mix (num_requests, input_len, output_len): the workload is not defined for the simulator" };
+      if (!SERVING_METRICS.has(cell.metric)) return { ok: false, reason: `serving metric ${cell.metric} is not predicted` };
+      if (suite.hardware.get(cell.hardware)?.kind === "cpu") return { ok: false, reason: "serving on the CPU host is not modelled (no serving engine runs there)" };
+      return { ok: true };
+    }
     if (w.scenario !== "offline" || cell.metric !== "throughput")
       return { ok: false, reason: `ZZZ v1 predicts offline throughput only, not ${w.scenario} ${cell.metric}` };
     if (m.arch.kind === "encoder" && w.input_len === undefined) return { ok: false, reason: "encoder serving cell needs workload.input_len" };
@@ -338,6 +349,11 @@ function estimateV2(cell: Cell, suite: Suite, cfg: ZzzConfig): Estimate | Estima
     const s = summarizeV2(p);
     return { value, unit, flops: s.flops, bytes: s.bytes, latency_s: p.latency_s, bound: s.bound, detail, engine, timing, calibration: calibration.name, rungs: p.rungs };
   };
+  if (w.kind === "serving" && suite.models.get(w.model)?.arch.kind === "decoder") {
+    const a = arch(suite, w.model) as TransformerArch;
+    const sp = predictServing(cell, a, dev, { ...o, engine: "fused", timing: "graph" });
+    return { value: sp.value, unit: sp.unit, flops: 0, bytes: 0, latency_s: sp.unit === "s" ? sp.value : 0, bound: "compute", detail: `service layer: ${sp.detail}`, engine: "fused", timing: "graph", calibration: calibration.name, rungs: {} };
+  }
   if (w.kind === "serving") {
     const a = arch(suite, w.model);
     let best: { tput: number; batch: number; p: GraphPrediction } | undefined;
