@@ -4,5 +4,6 @@ import { zzzAdapter } from "./zzz/adapter.ts";
 import { astraSimAdapter } from "./astra-sim/adapter.ts";
 import { vidurAdapter } from "./vidur/adapter.ts";
 import { timeloopAdapter } from "./timeloop/adapter.ts";
+import { calculonAdapter } from "./calculon/adapter.ts";
 
-export const TOOLS: ToolAdapter<any>[] = [zzzAdapter, astraSimAdapter, vidurAdapter, timeloopAdapter];
+export const TOOLS: ToolAdapter<any>[] = [zzzAdapter, astraSimAdapter, vidurAdapter, timeloopAdapter, calculonAdapter];
