@@ -21,6 +21,7 @@ deps: $(STAMP)
 ## DOCKER_TOOLS=astra-sim,timeloop: run those tools in their Docker image (pipeline/lib/exec.ts).
 evaluate: deps
 	$(TSX) pipeline/evaluate.ts $(if $(RERUN),--rerun $(RERUN))
+	$(TSX) pipeline/decision.ts
 	$(TSX) pipeline/report.ts
 
 ## make report: results/report.html, one self-contained page of every result view (Vega, no network).
