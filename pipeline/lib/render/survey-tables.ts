@@ -279,12 +279,12 @@ export function surveyNumbers(root: string, suite: { cells: { id: string; hardwa
 
   const p = (k: string) => (typeof params[k] === "number" ? params[k]! : undefined);
   const pct = (v: number | undefined) => (v === undefined ? undefined : `${Math.round(v * 100)}\\,\\%`);
-  add("zzzGemmEfficiency", "zzz/params.ts (gemm_compute_efficiency)", pct(p("gemm_compute_efficiency")));
-  add("zzzMemEfficiency", "zzz/params.ts (mem_efficiency)", pct(p("mem_efficiency")));
-  add("zzzAttentionEfficiency", "zzz/params.ts (attention_compute_efficiency)", pct(p("attention_compute_efficiency")));
-  add("zzzLaunchOverhead", "zzz/params.ts (launch_overhead_s)", p("launch_overhead_s") === undefined ? undefined : fmtSeconds(p("launch_overhead_s")!));
-  add("zzzTile", "zzz/params.ts (tile_m x tile_n)", p("tile_m") && p("tile_n") ? `${p("tile_m")}\\,$\\times$\\,${p("tile_n")}` : undefined);
-  add("zzzSplitKMin", "zzz/params.ts (split_k_min_k)", p("split_k_min_k") === undefined ? undefined : fmtInt(p("split_k_min_k")!));
+  add("zzzGemmEfficiency", "zzz/device/params.ts (gemm_compute_efficiency)", pct(p("gemm_compute_efficiency")));
+  add("zzzMemEfficiency", "zzz/device/params.ts (mem_efficiency)", pct(p("mem_efficiency")));
+  add("zzzAttentionEfficiency", "zzz/device/params.ts (attention_compute_efficiency)", pct(p("attention_compute_efficiency")));
+  add("zzzLaunchOverhead", "zzz/device/params.ts (launch_overhead_s)", p("launch_overhead_s") === undefined ? undefined : fmtSeconds(p("launch_overhead_s")!));
+  add("zzzTile", "zzz/device/params.ts (tile_m x tile_n)", p("tile_m") && p("tile_n") ? `${p("tile_m")}\\,$\\times$\\,${p("tile_n")}` : undefined);
+  add("zzzSplitKMin", "zzz/device/params.ts (split_k_min_k)", p("split_k_min_k") === undefined ? undefined : fmtInt(p("split_k_min_k")!));
   return out;
 }
 
