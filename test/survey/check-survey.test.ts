@@ -66,10 +66,10 @@ describe("check-survey on a valid tree", () => {
       expect.objectContaining({ tool: "Beta", bib: "beta2023sim", claimed_error: "", verified: expect.stringMatching(/^no/), reading: "not read" }),
     ]);
 
-    // PRISMA 2020 flow counted from the records: 2 works + 1 background + 3 excluded candidates.
+    // PRISMA 2020 flow counted from the records: 2 works + 1 version + 1 background + 3 excluded candidates.
     expect(csv(fx, "results/prisma.csv")).toEqual([
-      { stage: "identification", count: "6" },
-      { stage: "duplicates removed", count: "1" },
+      { stage: "identification", count: "7" },
+      { stage: "duplicates removed", count: "2" },
       { stage: "screened", count: "5" },
       { stage: "excluded at screening", count: "1" },
       { stage: "sought for retrieval", count: "4" },
@@ -80,12 +80,13 @@ describe("check-survey on a valid tree", () => {
     ]);
     expect(csv(fx, "results/taxonomy/prisma-reasons.csv")).toEqual([
       { stage: "duplicate", reason: "same work as a record already in the review", count: "1" },
+      { stage: "duplicate", reason: "version of an included work (listed under its versions)", count: "1" },
       { stage: "eligibility", reason: "cited as background: benchmark or characterization", count: "1" },
       { stage: "not retrieved", reason: "metadata or text could not be obtained in this review", count: "1" },
       { stage: "screening", reason: "not a performance model or simulator", count: "1" },
     ]);
     expect(csv(fx, "results/taxonomy/prisma-sources.csv")).toEqual([
-      { found_by: "candidates", kind: "prior list", records: "4", included: "1" },
+      { found_by: "candidates", kind: "prior list", records: "5", included: "1" },
       { found_by: "q1", kind: "query (verification)", records: "2", included: "1" },
     ]);
     const audit = csv(fx, "results/taxonomy/audit.csv");

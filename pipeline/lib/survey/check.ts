@@ -201,7 +201,7 @@ export function runSurveyCheck(root: string, opts: { write?: boolean } = {}): Su
   outputs.set("results/claimed-accuracy.csv", toCsv(CLAIMED_COLUMNS, claimedAccuracyRows(works)));
   if (prisma && tax.searchLog) {
     outputs.set("results/prisma.csv", toCsv(PRISMA_COLUMNS, prismaRows(prisma)));
-    outputs.set("results/taxonomy/prisma-reasons.csv", toCsv(PRISMA_REASON_COLUMNS, prismaReasonRows(tax.searchLog.value, background)));
+    outputs.set("results/taxonomy/prisma-reasons.csv", toCsv(PRISMA_REASON_COLUMNS, prismaReasonRows(tax.searchLog.value, background, works)));
     outputs.set("results/taxonomy/prisma-sources.csv", toCsv(PRISMA_SOURCE_COLUMNS, prismaSourceRows(tax.searchLog.value, works, background)));
   }
   outputs.set("results/taxonomy/audit.csv", toCsv(AUDIT_COLUMNS, auditRows(works)));

@@ -215,8 +215,10 @@ export interface Prisma {
  */
 export function prismaCounts(log: SearchLog, works: Work[], background: Background[]): Prisma {
   const by = (stage: string) => log.excluded.filter((e) => e.stage === stage).length;
-  const identification = works.length + background.length + log.excluded.length;
-  const dup = by("duplicate");
+  // A version of an included work (Work.versions) is a record of the same work: identified, then removed as a duplicate.
+  const versions = works.reduce((n, w) => n + w.versions.length, 0);
+  const identification = works.length + background.length + log.excluded.length + versions;
+  const dup = by("duplicate") + versions;
   const screened = identification - dup;
   const scr = by("screening");
   const sought = screened - scr;
@@ -253,11 +255,12 @@ export function prismaRows(p: Prisma): Row[] {
 export const PRISMA_REASON_COLUMNS = ["stage", "reason", "count"] as const;
 
 /** The exclusions per stage and criterion (background entries by category). */
-export function prismaReasonRows(log: SearchLog, background: Background[]): Row[] {
+export function prismaReasonRows(log: SearchLog, background: Background[], works: Work[] = []): Row[] {
   const counts = new Map<string, number>();
   const inc = (stage: string, reason: string) => counts.set(`${stage}\u0000${reason}`, (counts.get(`${stage}\u0000${reason}`) ?? 0) + 1);
   for (const e of log.excluded) inc(e.stage, e.criterion ?? (e.stage === "duplicate" ? "same work as a record already in the review" : "metadata or text could not be obtained in this review"));
   for (const b of background) inc("eligibility", `cited as background: ${b.category}`);
+  for (const w of works) for (const _v of w.versions) inc("duplicate", "version of an included work (listed under its versions)");
   return [...counts.entries()]
     .map(([k, count]) => {
       const [stage, reason] = k.split("\u0000") as [string, string];
@@ -279,7 +282,10 @@ export function prismaSourceRows(log: SearchLog, works: Work[], background: Back
     if (included) r.included++;
     recs.set(id, r);
   };
-  for (const w of works) add(w.found_by, true);
+  for (const w of works) {
+    add(w.found_by, true);
+    for (const _v of w.versions) add(w.found_by, false);
+  }
   for (const b of background) add(b.found_by, false);
   for (const e of log.excluded) add(e.found_by, false);
   return [...recs.entries()].map(([found_by, r]) => ({ found_by, kind: kindOf.get(found_by) ?? "unknown", records: r.records, included: r.included })).sort((a, b) => cmp(a.found_by, b.found_by));
