@@ -31,6 +31,12 @@ export interface ToolContext {
   suite: Suite;
   /** Scratch directory for this tool's inputs (outside results/). */
   workDir: string;
+  /**
+   * The time limit of the cell being run, s, derived by the runner from the recorded wall time
+   * (10x the cell's recorded run, else 10x the tool's recorded median, at least 60 s). An adapter
+   * uses it unless the tool's own *_TIMEOUT_S variable overrides it.
+   */
+  timeout_s?: number;
 }
 
 export interface ParsedPrediction {
