@@ -22,9 +22,14 @@ try {
 }
 // Every bib key the suite cites (models, hardware, ground truth) must exist in bib/*.bib.
 if (suite) {
-  const keys = new Set(loadBibDir("bib").entries.map((e) => e.key));
+  const bib = loadBibDir("bib");
+  const keys = new Set(bib.entries.map((e) => e.key));
+  // A bib file that does not parse is the root problem; the keys it would have defined are follow-ons.
+  for (const p of bib.problems) problems.push({ file: p.file, field: p.key === "-" ? "(file)" : `key '${p.key}', field '${p.field}'`, message: `${p.message} (the whole file is unreadable until this is fixed)` });
+  const unparsed = bib.problems.map((p) => p.file);
   const cite = (file: string, field: string, bib: string | undefined) => {
-    if (bib && !keys.has(bib)) problems.push({ file, field, message: `bib key '${bib}' is in no bib/*.bib file` });
+    if (bib && !keys.has(bib))
+      problems.push({ file, field, message: `bib key '${bib}' is in no bib/*.bib file`, causedBy: unparsed.length ? `${unparsed.join(", ")} did not parse` : undefined });
   };
   for (const m of suite.models.values()) cite(`suite/models/${m.id}.yaml`, "source.bib", m.source.bib);
   for (const g of suite.groundTruth as (typeof suite.groundTruth[number] & { file?: string; row?: number })[])

@@ -73,6 +73,9 @@ export function runSurveyCheck(root: string, opts: { write?: boolean } = {}): Su
   problems.push(...bib.problems, ...checkBibEntries(bib.entries));
   const bibByKey = new Map<string, BibEntry>();
   for (const e of bib.entries) if (!bibByKey.has(e.key)) bibByKey.set(e.key, e);
+  // A bib file that does not parse defines no key: every "key not found" below is its follow-on.
+  const unparsed = [...new Set(bib.problems.map((p) => p.file))];
+  const keyCause = unparsed.length ? `${unparsed.join(", ")} did not parse` : undefined;
 
   // Taxonomy, background, search log (zod).
   const tax = loadTaxonomy(join(root, "taxonomy"), "taxonomy");
@@ -83,7 +86,7 @@ export function runSurveyCheck(root: string, opts: { write?: boolean } = {}): Su
   // Every taxonomy/background key is in the bib.
   for (const { file, value } of [...tax.works, ...tax.background]) {
     if (!bibByKey.has(value.key)) {
-      problems.push({ file, key: value.key, field: "key", message: `not found in any bib/*.bib file: add the entry or fix the key` });
+      problems.push({ file, key: value.key, field: "key", message: `not found in any bib/*.bib file: add the entry or fix the key`, causedBy: keyCause });
     }
   }
   // Every entry of the survey bib is classified or background.
@@ -97,7 +100,7 @@ export function runSurveyCheck(root: string, opts: { write?: boolean } = {}): Su
   if (tax.searchLog) {
     tax.searchLog.value.queries.forEach((q, i) => {
       if (q.bib_key !== undefined && !bibByKey.has(q.bib_key)) {
-        problems.push({ file: tax.searchLog?.file ?? "taxonomy/search-log.yaml", key: q.id, field: `queries.${i}.bib_key`, message: `'${q.bib_key}' is not a key of bib/*.bib` });
+        problems.push({ file: tax.searchLog?.file ?? "taxonomy/search-log.yaml", key: q.id, field: `queries.${i}.bib_key`, message: `'${q.bib_key}' is not a key of bib/*.bib`, causedBy: keyCause });
       }
     });
   }
@@ -106,7 +109,7 @@ export function runSurveyCheck(root: string, opts: { write?: boolean } = {}): Su
   const { cites, files: texFiles } = collectCites(join(root, "paper"), root);
   for (const c of cites) {
     if (!bibByKey.has(c.key)) {
-      problems.push({ file: `${c.file}:${c.line}`, key: c.key, field: `\\${c.command}`, message: "cited key is not in any bib/*.bib file" });
+      problems.push({ file: `${c.file}:${c.line}`, key: c.key, field: `\\${c.command}`, message: "cited key is not in any bib/*.bib file", causedBy: keyCause });
     }
   }
 
@@ -149,6 +152,7 @@ export function runSurveyCheck(root: string, opts: { write?: boolean } = {}): Su
         key: "search-log",
         field: "excluded",
         message: `PRISMA: ${prisma.full_text_assessed} records reach eligibility assessment but ${SURVEY_BIB} has ${surveyEntries} entries; every assessed record is a bib entry`,
+        causedBy: unparsed.includes(SURVEY_BIB) ? keyCause : undefined,
       });
     }
   }
