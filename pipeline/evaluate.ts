@@ -107,6 +107,14 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateResult> {
   });
   const recovered = recoverPublish(opts.root);
   if (recovered) log(`evaluate: ${recovered}\n`);
+  // A read-only or full results/ is found before any work.
+  const pre = preflight(opts.root);
+  if (pre.length) throw new EvaluateError("stopped before running anything", pre);
+  // The taxonomy records evaluate reads (claimed accuracies) are validated before any work.
+  const taxonomy = loadTaxonomy(join(opts.root, "taxonomy"));
+  const claims = claimedAccuracyRows(taxonomy.works.map((w) => w.value));
+  const taxProblems = [...taxonomy.problems.map(formatProblem), ...(taxonomy.problems.length ? [] : claimProblems(TOOLS.map((t) => t.metadata), claims))];
+  if (taxProblems.length) throw new EvaluateError("stopped before running anything: the taxonomy records evaluate reads have problems", taxProblems);
   const suite = loadSuite(opts.root);
   log(`suite: ${suite.models.size} models, ${suite.hardware.size} hardware, ${suite.cells.size} cells, ${suite.groundTruth.length} ground-truth values\n`);
 
@@ -121,13 +129,6 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateResult> {
   const kept = known.filter((n) => !names.includes(n));
   const rerunOf = (name: string) => Boolean(opts.rerun?.includes(name) || opts.rerun?.includes("all"));
 
-  // The taxonomy records evaluate reads (claimed accuracies) are validated before any work.
-  const taxonomy = loadTaxonomy(join(opts.root, "taxonomy"));
-  const claims = claimedAccuracyRows(taxonomy.works.map((w) => w.value));
-  const taxProblems = [...taxonomy.problems.map(formatProblem), ...(taxonomy.problems.length ? [] : claimProblems(TOOLS.map((t) => t.metadata), claims))];
-  if (taxProblems.length) throw new EvaluateError("stopped before running anything: the taxonomy records evaluate reads have problems", taxProblems);
-  const pre = preflight(opts.root);
-  if (pre.length) throw new EvaluateError("stopped before running anything", pre);
   const stale = keptStaleness(results, kept, suite, names);
   if (stale.length) throw new EvaluateError("stopped before running anything: --tools keeps the other tools' published rows, but they no longer fit the suite", stale);
 
@@ -331,7 +332,8 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
   }
   const off = installSignalHandlers("evaluate", err);
   try {
-    const r = await evaluate({ root: io.root ?? ".", tools: cli.tools, rerun: cli.rerun, fresh: cli.fresh, acceptFailures: cli.acceptFailures, allowOtherBuild: cli.allowOtherBuild, quiet: io.quiet, log: io.quiet ? () => {} : io.err });
+    // quiet: no summary tables on stdout; progress and notes still go to io.err when it is given.
+    const r = await evaluate({ root: io.root ?? ".", tools: cli.tools, rerun: cli.rerun, fresh: cli.fresh, acceptFailures: cli.acceptFailures, allowOtherBuild: cli.allowOtherBuild, quiet: io.quiet, log: io.err });
     if (r.exitCode === 2) {
       err(
         chalk.red(

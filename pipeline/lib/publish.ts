@@ -1,8 +1,10 @@
 /**
  * Transactional publish of results/: stage, validate, swap.
  *
- *  - openStage(root) copies results/ into a staging directory (.work/publish/stage-<pid>/); a run
- *    writes every output there, never into results/.
+ *  - openStage(root) mirrors results/ into a staging directory (.work/publish/stage-<pid>/) with
+ *    hard links (a copy where links are not possible); a run writes every output there, never into
+ *    results/. Every write into the stage replaces a file by rename (io.ts writeFileAtomic), so a
+ *    linked file of results/ is never modified in place.
  *  - validateStage() checks the staged outputs (schemas, row counts per tool against the suite, no
  *    tool missing) before anything is published.
  *  - publishStage() swaps the staged tree into results/ with two renames (results -> previous,
@@ -14,7 +16,7 @@
  * Everything here is synchronous: a signal handler (which runs on the event loop) can never run
  * in the middle of a swap.
  */
-import { accessSync, constants, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, statfsSync, writeFileSync } from "node:fs";
+import { accessSync, constants, copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, statfsSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { writeFileAtomic } from "./io.ts";
 
@@ -149,11 +151,28 @@ export function openStage(root: string): Stage {
   }
   const dir = join(base, `stage-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
-  if (existsSync(results)) cpSync(results, dir, { recursive: true });
+  if (existsSync(results)) linkTree(results, dir);
   else mkdirSync(dir, { recursive: true });
   const stage: Stage = { root, results, dir, raw: join(dir, "raw"), published: false };
   open.add(stage);
   return stage;
+}
+
+/** Mirrors a tree with hard links (copies when linking fails, e.g. across file systems). */
+function linkTree(src: string, dst: string): void {
+  mkdirSync(dst, { recursive: true });
+  for (const e of readdirSync(src, { withFileTypes: true })) {
+    const a = join(src, e.name);
+    const b = join(dst, e.name);
+    if (e.isDirectory()) linkTree(a, b);
+    else if (e.isFile()) {
+      try {
+        linkSync(a, b);
+      } catch {
+        copyFileSync(a, b);
+      }
+    }
+  }
 }
 
 function alive(pid: number): boolean {

@@ -219,7 +219,8 @@ export async function runToolDetailed(adapter: ToolAdapter, suite: Suite, opts: 
     const recorded = rawPath(opts.rawDir, meta.name, cell.id);
     const haveRecord = adapter.recordRaw && existsSync(recorded);
     const goesLive = sup.ok && avail.available && (Boolean(opts.rerun) || !haveRecord);
-    const timeout_s = goesLive ? cellTimeout(recordedWalls, cell.id) : undefined;
+    const derived = goesLive ? cellTimeout(recordedWalls, cell.id) : undefined;
+    const timeout_s = goesLive && adapter.timeLimit ? adapter.timeLimit(derived) : derived;
     // "live" in progress events: an external tool is launched (ZZZ, a library, always computes).
     const launched = goesLive && adapter.recordRaw;
     if (sup.ok) opts.onCellStart?.({ tool: meta.name, cellId: cell.id, index, total, live: launched, timeout_s });

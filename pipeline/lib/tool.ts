@@ -60,6 +60,11 @@ export interface ToolAdapter<Prepared = unknown> {
    */
   recordRaw: boolean;
   /**
+   * Optional: the time limit of a live cell, s, given the runner's derived one (the tool's own
+   * *_TIMEOUT_S variable wins). The runner passes the result in ToolContext.timeout_s and shows it.
+   */
+  timeLimit?(derived: number | undefined): number;
+  /**
    * Optional: the input files prepare() wrote for a cell. The runner counts their lines (lines of
    * input generated per cell, an ease-of-use measure) and records them beside wall_s.
    */

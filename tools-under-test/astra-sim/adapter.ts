@@ -357,6 +357,7 @@ export function availability(env: NodeJS.ProcessEnv = process.env) {
 export const astraSimAdapter: ToolAdapter<Prepared> = {
   metadata,
   recordRaw: true,
+  timeLimit: (derived) => timeoutS(process.env, derived),
   async availability() {
     return availability();
   },

@@ -306,6 +306,7 @@ export function latencyS(raw: string, cell: Cell, hw: Hardware): number {
 export const timeloopAdapter: ToolAdapter<Prepared> = {
   metadata,
   recordRaw: true,
+  timeLimit: (derived) => timeoutS(process.env, derived),
   async availability() {
     return availability();
   },

@@ -600,6 +600,7 @@ export function parseRaw(raw: string, cell: Cell): { value: number; unit: string
 export const vidurAdapter: ToolAdapter<Prepared> = {
   metadata,
   recordRaw: true,
+  timeLimit: (derived) => timeoutSeconds(process.env, derived),
   async availability() {
     return availability();
   },
