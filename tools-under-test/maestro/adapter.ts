@@ -99,7 +99,7 @@ export function supports(cell: Cell, suite: Suite): Support {
   const hw = suite.hardware.get(cell.hardware);
   if (!hw) return { ok: false, reason: `unknown hardware ${cell.hardware}` };
   if (hw.dataflow?.dataflow !== "row-stationary")
-    return { ok: false, reason: "MAESTRO is attempted here on the Eyeriss (row-stationary) cells only, with its authors' row-stationary mappings" };
+    return { ok: false, reason: "MAESTRO is attempted on the Eyeriss (row-stationary) cells only: no mapping for other accelerators is generated in this artifact" };
   if (!hw.boost_clock_hz) return { ok: false, reason: `${hw.id} has no clock` };
   if (cell.workload.kind !== "conv2d") return { ok: false, reason: `workload '${cell.workload.kind}' is not translated to MAESTRO` };
   if (cell.metric !== "latency") return { ok: false, reason: `metric ${cell.metric} is not derived from MAESTRO's runtime` };
