@@ -112,6 +112,10 @@ export const Link = z
     /** Per-device bandwidth in one direction, bytes/s. */
     bandwidth_bytes_per_s: Sourced,
     latency_s: Sourced.optional(),
+    /** Physical links per device in this tier (e.g. 12 NVLink 3 links on an A100); used by ZZZ's NCCL model. */
+    n_links: Sourced.optional(),
+    /** value 1: the switch does in-network reductions/multicast (NVLink SHARP), so NCCL may use its NVLS algorithm. */
+    nvls: Sourced.optional(),
   })
   .strict();
 

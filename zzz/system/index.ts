@@ -1,3 +1,4 @@
 /** system/: parallelism plans, collectives on topologies, multi-device steps. */
 export * from "./types.ts";
 export * from "./collective.ts";
+export * from "./nccl.ts";
