@@ -14,8 +14,9 @@
 import { readFileSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse } from "csv-parse/sync";
-import { ncclCollective, DEFAULT_PARAMS } from "../../zzz/index.ts";
-import type { CollectiveOp, GpuGeneration, Topology, Bound } from "../../zzz/index.ts";
+import { ncclCollective, DEFAULT_PARAMS, trainingStep, PlanError } from "../../zzz/index.ts";
+import type { CollectiveOp, GpuGeneration, Topology, Bound, ModelArch, ParallelPlan, TrainingStepResult } from "../../zzz/index.ts";
+import { deviceSpec } from "./adapter.ts";
 import type { Cell, Hardware } from "../../pipeline/lib/schema.ts";
 import type { Suite } from "../../pipeline/lib/suite.ts";
 import type { Support } from "../../pipeline/lib/tool.ts";
@@ -159,15 +160,141 @@ function collectiveEstimate(cell: Cell, suite: Suite): SystemEstimate {
   };
 }
 
+// ---------------------------------------------------------------- training
+
+/**
+ * What a framework does that the cell does not state, by engine (each a documented choice):
+ * - NeMo/Megatron with Transformer Engine (MLPerf Training v4.0, NVIDIA): distributed optimizer =
+ *   ZeRO-1 (USE_DIST_OPTIMIZER=True default in NVIDIA/benchmarks/gpt3/implementations/nemo/run_and_time.sh),
+ *   TP communication overlapped with GEMMs (TP_COMM_OVERLAP=True in config_DGXH100_64x8x128x4x8_mbs2.sh),
+ *   which in Transformer Engine works on sequence-parallel all-gathers and reduce-scatters, so sequence
+ *   parallelism is on unless the cell says otherwise; gradient reduce-scatter and parameter all-gather
+ *   overlapped with compute (ASSUMPTION: NeMo's overlap_grad_sync / overlap_param_sync defaults).
+ * - Megatron-LM as published in 2021-2022 (SC21, Korthikanti et al.): plain data-parallel all-reduce
+ *   after the backward, not overlapped; no TP overlap.
+ * - MXNet ResNet-50 (MLPerf): data-parallel all-reduce overlapped with the backward (ASSUMPTION:
+ *   bucketed Horovod-style reduction).
+ * - Anything else: no ZeRO, no overlap.
+ */
+export function frameworkDefaults(engine: string): Pick<ParallelPlan, "zero" | "tp_comm_overlap" | "dp_overlap"> & { sequence_parallel?: boolean } {
+  if (/nemo/.test(engine)) return { zero: 1, tp_comm_overlap: true, dp_overlap: true, sequence_parallel: true };
+  if (/megatron-lm/.test(engine)) return { zero: 0, tp_comm_overlap: false, dp_overlap: false };
+  if (/mxnet/.test(engine)) return { zero: 0, tp_comm_overlap: false, dp_overlap: true };
+  return { zero: 0, tp_comm_overlap: false, dp_overlap: false };
+}
+
+function planOf(cell: Cell, arch: ModelArch): ParallelPlan | string {
+  const w = cell.workload;
+  if (w.kind !== "training") throw new Error("not a training cell");
+  const p = cell.parallelism;
+  const fw = frameworkDefaults(cell.engine);
+  let micro = w.micro_batch;
+  if (micro === undefined) {
+    if (arch.kind === "cnn" || p.pp === 1) micro = w.global_batch / p.dp; // no gradient accumulation
+    else return `cell ${cell.id}: workload.micro_batch is not stated (needed for a pipeline schedule)`;
+  }
+  if (!Number.isInteger(micro)) return `cell ${cell.id}: workload.global_batch ${w.global_batch} is not divisible by dp ${p.dp}`;
+  return {
+    tp: p.tp,
+    pp: p.pp,
+    dp: p.dp,
+    micro_batch: micro,
+    global_batch: w.global_batch,
+    seq_len: w.seq_len,
+    sequence_parallel: w.sequence_parallel ?? fw.sequence_parallel ?? false,
+    recompute: w.recompute ?? "none",
+    schedule: "1f1b",
+    virtual_stages: w.virtual_stages ?? 1,
+    zero: fw.zero,
+    tp_comm_overlap: fw.tp_comm_overlap,
+    dp_overlap: fw.dp_overlap,
+    ep: 1,
+  };
+}
+
+/** FLOPs of one GPT iteration by Narayanan et al. (2021)'s formula (with recomputation): 96 B s l h^2 (1 + s/(6h) + V/(16 l h)). */
+export function megatronIterationFlops(arch: ModelArch, global_batch: number, seq: number): number {
+  if (arch.kind === "cnn") throw new Error("Megatron's FLOP formula is for GPT models");
+  const { n_layers: l, d_model: h, vocab_size: V } = arch;
+  return 96 * global_batch * seq * l * h * h * (1 + seq / (6 * h) + V / (16 * l * h));
+}
+
+interface TrainingRun {
+  result: TrainingStepResult;
+  plan: ParallelPlan;
+}
+const trainingCache = new Map<string, TrainingRun>();
+
+function runTraining(cell: Cell, suite: Suite): TrainingRun | string {
+  const hit = trainingCache.get(cell.id);
+  if (hit) return hit;
+  const w = cell.workload;
+  if (w.kind !== "training") throw new Error("not a training cell");
+  const hw = suite.hardware.get(cell.hardware)!;
+  const model = suite.models.get(w.model);
+  if (!model) return `cell ${cell.id}: unknown model ${w.model}`;
+  const arch = model.arch as ModelArch;
+  const topo = topologyOf(hw);
+  if (typeof topo === "string") return topo;
+  const plan = planOf(cell, arch);
+  if (typeof plan === "string") return plan;
+  try {
+    const result = trainingStep(arch, plan, deviceSpec(hw), topo, cell.precision, DEFAULT_PARAMS);
+    const run = { result, plan };
+    trainingCache.set(cell.id, run);
+    return run;
+  } catch (e) {
+    if (e instanceof PlanError) return `cell ${cell.id}: ${e.message}`;
+    return `cell ${cell.id}: ${(e as Error).message}`;
+  }
+}
+
+function trainingSupport(cell: Cell, suite: Suite): Support {
+  const w = cell.workload;
+  if (w.kind !== "training") throw new Error("not a training cell");
+  if (w.scope === "time-to-train")
+    return { ok: false, reason: "time to train needs the number of steps to reach the quality target, which a performance model does not predict (ZZZ predicts the step: see the mlperf-tr40-step cells)" };
+  if (cell.metric !== "latency" && cell.metric !== "achieved_flops_per_device")
+    return { ok: false, reason: `ZZZ predicts a training step's latency or achieved FLOP/s per device, not ${cell.metric}` };
+  const r = runTraining(cell, suite);
+  if (typeof r === "string") return { ok: false, reason: r };
+  if (!r.result.memory.fits)
+    return { ok: false, reason: `ZZZ memory check: plan needs ${(r.result.memory.total_bytes / 1e9).toFixed(1)} GB per device > ${(r.result.memory.capacity_bytes / 1e9).toFixed(1)} GB (weights ${(r.result.memory.weights_bytes / 1e9).toFixed(1)}, gradients ${(r.result.memory.gradients_bytes / 1e9).toFixed(1)}, optimizer ${(r.result.memory.optimizer_bytes / 1e9).toFixed(1)}, activations ${(r.result.memory.activations_bytes / 1e9).toFixed(1)})` };
+  return { ok: true };
+}
+
+function trainingEstimate(cell: Cell, suite: Suite): SystemEstimate {
+  const w = cell.workload;
+  if (w.kind !== "training") throw new Error("not a training cell");
+  const r = runTraining(cell, suite);
+  if (typeof r === "string") throw new Error(r);
+  const { result: s, plan } = r;
+  const b = s.breakdown;
+  const ms = (x: number) => (x * 1e3).toFixed(1);
+  const detail =
+    `step ${ms(s.step_s)} ms = compute ${ms(b.compute_s)} + exposed TP ${ms(b.tp_exposed_s)} + bubble ${ms(b.bubble_s)} (sends ${ms(b.p2p_exposed_s)}) + exposed DP ${ms(b.dp_exposed_s)} + optimizer ${ms(b.optimizer_s)} ms; ` +
+    `${s.microbatches} micro-batches of ${plan.micro_batch}, v=${plan.virtual_stages}, SP=${plan.sequence_parallel}, recompute=${plan.recompute}, ZeRO-${plan.zero}; MFU ${(100 * s.mfu).toFixed(1)}%; ` +
+    `memory ${(s.memory.total_bytes / 1e9).toFixed(1)} GB per device`;
+  if (cell.metric === "achieved_flops_per_device") {
+    const model = suite.models.get(w.model)!;
+    const flops = megatronIterationFlops(model.arch as ModelArch, w.global_batch, w.seq_len ?? 2048);
+    const perDevice = flops / (s.step_s * cell.n_devices);
+    return { value: perDevice / 1e12, unit: "TFLOP/s", flops, bytes: 0, latency_s: s.step_s, bound: "compute", detail: `Megatron formula FLOPs / (step x devices); ${detail}` };
+  }
+  return { value: s.step_s, unit: "s", flops: s.model_flops, bytes: 0, latency_s: s.step_s, bound: "compute", detail };
+}
+
 /** Support decision for the cells the system layer owns, or undefined for the others. */
 export function systemSupports(cell: Cell, suite: Suite): Support | undefined {
   if (!suite.hardware.get(cell.hardware)) return undefined;
   if (cell.workload.kind === "collective") return collectiveSupport(cell, suite);
+  if (cell.workload.kind === "training") return trainingSupport(cell, suite);
   return undefined;
 }
 
 /** Estimate for the cells the system layer owns, or undefined for the others. */
 export function systemEstimate(cell: Cell, suite: Suite): SystemEstimate | undefined {
   if (cell.workload.kind === "collective") return collectiveEstimate(cell, suite);
+  if (cell.workload.kind === "training") return trainingEstimate(cell, suite);
   return undefined;
 }

@@ -2,3 +2,6 @@
 export * from "./types.ts";
 export * from "./collective.ts";
 export * from "./nccl.ts";
+export * from "./plan.ts";
+export * from "./step.ts";
+export * from "./training.ts";
