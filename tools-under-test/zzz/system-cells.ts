@@ -14,8 +14,8 @@
 import { readFileSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse } from "csv-parse/sync";
-import { ncclCollective, DEFAULT_PARAMS, trainingStep, PlanError } from "../../zzz/index.ts";
-import type { CollectiveOp, GpuGeneration, Topology, Bound, ModelArch, ParallelPlan, TrainingStepResult } from "../../zzz/index.ts";
+import { ncclCollective, DEFAULT_PARAMS, trainingStep, inferenceStep, PlanError } from "../../zzz/index.ts";
+import type { CollectiveOp, GpuGeneration, Topology, Bound, ModelArch, ParallelPlan, TrainingStepResult, TransformerArch as TransformerArchT } from "../../zzz/index.ts";
 import { deviceSpec } from "./adapter.ts";
 import type { Cell, Hardware } from "../../pipeline/lib/schema.ts";
 import type { Suite } from "../../pipeline/lib/suite.ts";
@@ -134,6 +134,9 @@ function collectiveSupport(cell: Cell, suite: Suite): Support {
   if (cell.metric !== "latency") return { ok: false, reason: `ZZZ predicts collective latency only, not ${cell.metric}` };
   const topo = topologyOf(hw);
   if (typeof topo === "string") return { ok: false, reason: topo };
+  const cap = hw.mem_capacity_bytes?.value;
+  if (cap !== undefined && w.bytes > cap)
+    return { ok: false, reason: `cell ${cell.id}: workload.bytes ${w.bytes} exceeds the device memory of ${hw.id} (${cap} bytes)` };
   const perNode = Math.min(w.n_devices, topo.devices_per_node);
   if (w.n_devices % perNode !== 0) return { ok: false, reason: `cell ${cell.id}: workload.n_devices ${w.n_devices} does not fill whole nodes of ${topo.devices_per_node}` };
   if (w.n_devices > topo.devices_per_node && !topo.inter)
@@ -224,6 +227,10 @@ interface TrainingRun {
   plan: ParallelPlan;
 }
 const trainingCache = new Map<string, TrainingRun>();
+/** Forget memoised training steps (supports() and estimate() share one simulation per cell); for timing. */
+export function clearSystemCache(): void {
+  trainingCache.clear();
+}
 
 function runTraining(cell: Cell, suite: Suite): TrainingRun | string {
   const hit = trainingCache.get(cell.id);
@@ -284,11 +291,42 @@ function trainingEstimate(cell: Cell, suite: Suite): SystemEstimate {
   return { value: s.step_s, unit: "s", flops: s.model_flops, bytes: 0, latency_s: s.step_s, bound: "compute", detail };
 }
 
+// ---------------------------------------------------------------- multi-GPU inference steps
+
+function isMultiGpuStep(cell: Cell): boolean {
+  return (cell.workload.kind === "prefill" || cell.workload.kind === "decode-step") && cell.n_devices > 1;
+}
+
+function inferenceRun(cell: Cell, suite: Suite): ReturnType<typeof inferenceStep> | string {
+  const w = cell.workload;
+  if (w.kind !== "prefill" && w.kind !== "decode-step") throw new Error("not an inference step");
+  const hw = suite.hardware.get(cell.hardware)!;
+  const m = suite.models.get(w.model);
+  if (!m) return `cell ${cell.id}: unknown model ${w.model}`;
+  if (m.arch.kind !== "decoder") return `cell ${cell.id}: multi-GPU steps are modelled for decoder models only`;
+  if (cell.parallelism.dp !== 1) return `cell ${cell.id}: parallelism.dp ${cell.parallelism.dp}: a single step has no data parallelism (use dp 1)`;
+  if (cell.metric !== "latency") return `cell ${cell.id}: ZZZ predicts a step's latency, not ${cell.metric}`;
+  const topo = topologyOf(hw);
+  if (typeof topo === "string") return topo;
+  const sc = w.kind === "prefill" ? { kind: "prefill" as const, batch: w.batch, seq_len: w.seq_len } : { kind: "decode-step" as const, batch: w.batch, context_len: w.context_len };
+  try {
+    return inferenceStep(m.arch as TransformerArchT, sc, cell.parallelism.tp, cell.parallelism.pp, deviceSpec(hw), topo, cell.precision, DEFAULT_PARAMS);
+  } catch (e) {
+    return `cell ${cell.id}: ${(e as Error).message}`;
+  }
+}
+
 /** Support decision for the cells the system layer owns, or undefined for the others. */
 export function systemSupports(cell: Cell, suite: Suite): Support | undefined {
   if (!suite.hardware.get(cell.hardware)) return undefined;
   if (cell.workload.kind === "collective") return collectiveSupport(cell, suite);
   if (cell.workload.kind === "training") return trainingSupport(cell, suite);
+  if (isMultiGpuStep(cell)) {
+    const r = inferenceRun(cell, suite);
+    if (typeof r === "string") return { ok: false, reason: r };
+    if (!r.memory.fits) return { ok: false, reason: `ZZZ memory check: needs ${(r.memory.total_bytes / 1e9).toFixed(1)} GB per device > ${(r.memory.capacity_bytes / 1e9).toFixed(1)} GB` };
+    return { ok: true };
+  }
   return undefined;
 }
 
@@ -296,5 +334,12 @@ export function systemSupports(cell: Cell, suite: Suite): Support | undefined {
 export function systemEstimate(cell: Cell, suite: Suite): SystemEstimate | undefined {
   if (cell.workload.kind === "collective") return collectiveEstimate(cell, suite);
   if (cell.workload.kind === "training") return trainingEstimate(cell, suite);
+  if (isMultiGpuStep(cell)) {
+    const r = inferenceRun(cell, suite);
+    if (typeof r === "string") throw new Error(r);
+    const flops = r.ops.reduce((s, o) => s + o.flops * o.count, 0);
+    const ms = (x: number) => (x * 1e3).toFixed(3);
+    return { value: r.latency_s, unit: "s", flops, bytes: 0, latency_s: r.latency_s, bound: "compute", detail: `compute ${ms(r.compute_s)} + TP all-reduce ${ms(r.tp_comm_s)} + PP sends ${ms(r.pp_comm_s)} ms per device` };
+  }
   return undefined;
 }

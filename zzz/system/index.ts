@@ -5,3 +5,4 @@ export * from "./nccl.ts";
 export * from "./plan.ts";
 export * from "./step.ts";
 export * from "./training.ts";
+export * from "./inference.ts";
