@@ -187,9 +187,14 @@ export function simulateStep(plan: ParallelPlan, work: StageWork[], dtype: Dtype
   const pos = new Int32Array(pp);
   let remaining = 2 * nC * m;
   let events = 0;
+  // Sweeps alternate direction: forwards hand work to higher devices, backwards to lower ones, so each
+  // sweep carries a whole wave through the pipeline (the result does not depend on the sweep order).
+  let sweep = 0;
   while (remaining > 0) {
     let progressed = false;
-    for (let d = 0; d < pp; d++) {
+    const up = sweep++ % 2 === 0;
+    for (let j = 0; j < pp; j++) {
+      const d = up ? j : pp - 1 - j;
       const order = orders[d]!;
       // run this device's tasks in order for as long as their inputs are produced
       while (pos[d]! < order.length) {
