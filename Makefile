@@ -5,7 +5,7 @@ SHELL := /bin/bash
 TSX := node_modules/.bin/tsx
 STAMP := node_modules/.install-stamp
 
-.PHONY: all evaluate test check check-suite check-survey check-paper figures paper measure bench clean deps typecheck
+.PHONY: all evaluate test check check-suite check-survey check-paper figures paper measure bench clean deps typecheck report compare
 
 all: evaluate figures
 
@@ -21,6 +21,16 @@ deps: $(STAMP)
 ## DOCKER_TOOLS=astra-sim,timeloop: run those tools in their Docker image (pipeline/lib/exec.ts).
 evaluate: deps
 	$(TSX) pipeline/evaluate.ts $(if $(RERUN),--rerun $(RERUN))
+	$(TSX) pipeline/report.ts
+
+## make report: results/report.html, one self-contained page of every result view (Vega, no network).
+report: deps
+	$(TSX) pipeline/report.ts
+
+## make compare: regenerated results/ against the committed reference outputs (exact; RERUN=<tools>:
+## those tools' rows within their live-rerun tolerance, pipeline/lib/compare.ts); prints a table.
+compare: deps
+	$(TSX) pipeline/compare.ts
 
 ## make test: type-check, then the unit and integration tests (vitest).
 test: deps typecheck
