@@ -20,6 +20,7 @@ import type { DeviceSpec, EngineParams } from "../device/types.ts";
 import { ncclCollective } from "./nccl.ts";
 import type { Topology } from "./types.ts";
 import { PlanError } from "./plan.ts";
+import type { OpTimer } from "./step.ts";
 
 export type InferenceScenario = { kind: "prefill"; batch: number; seq_len: number } | { kind: "decode-step"; batch: number; context_len: number };
 
@@ -69,6 +70,7 @@ export function inferenceStep(
   dtype: Dtype,
   params: EngineParams,
   call_overhead_s: number = params.launch_overhead_s,
+  op_time?: OpTimer,
 ): InferenceStepResult {
   if (a.kind !== "decoder") throw new PlanError("workload.model", "multi-GPU inference steps are for decoder models");
   if (a.n_heads % tp !== 0) throw new PlanError("parallelism.tp", `${a.n_heads} attention heads are not divisible by tp ${tp}`);
@@ -81,7 +83,8 @@ export function inferenceStep(
   const layer = layerOps(a, sc, tp, dtype, L);
   const first: Op[] = [embeddingOp(T, d, a.vocab_size, dtype, "embed.tokens")];
   const last: Op[] = [normOp(a.norm, T, d, dtype, "final.norm"), linearOp("lm-head", sc.batch, d, a.vocab_size / tp, false, dtype, 1, !a.tied_embeddings)];
-  const time = (ops: Op[]) => ops.reduce((s, o) => s + predictOp(o, device, dtype, params).latency_s * o.count, 0);
+  const timer = op_time ?? ((o: Op, dt: Dtype) => predictOp(o, device, dt, params).latency_s);
+  const time = (ops: Op[]) => ops.reduce((s, o) => s + timer(o, dtype) * o.count, 0);
   const tLayer = time(layer);
   const actBytes = T * d * bytesPerElement(dtype === "fp8" ? "bf16" : dtype);
   const ar = tp > 1 ? ncclCollective("all-reduce", actBytes, { n_ranks: tp, n_nodes: 1 }, topology, call_overhead_s).time_s : 0;

@@ -22,7 +22,7 @@
  *   micro-batch's forward and backward, overlapped with that micro-batch's compute.
  * - The optimizer step (Adam, memory-bound, 30 bytes per local parameter) follows the reduction.
  */
-import type { Dtype } from "../ir/types.ts";
+import type { Dtype, Op } from "../ir/types.ts";
 import { predictOp } from "../device/roofline.ts";
 import type { DeviceSpec, EngineParams } from "../device/types.ts";
 import type { CollectiveOp, Topology } from "./types.ts";
@@ -64,12 +64,20 @@ interface Costs {
   tp_backward_s: number;
 }
 
-function opsTime(ops: StageWork["forward"], dts: Dtype[], dev: DeviceSpec, params: EngineParams): { total: number; gemm: number } {
+/** Time of ONE copy of an op on the device, s (the device layer's model the caller chose). */
+export type OpTimer = (op: Op, dtype: Dtype) => number;
+
+/** The device layer's default analytical model (predictOp with `params`). */
+export function defaultOpTimer(dev: DeviceSpec, params: EngineParams): OpTimer {
+  return (op, dtype) => predictOp(op, dev, dtype, params).latency_s;
+}
+
+function opsTime(ops: StageWork["forward"], dts: Dtype[], timer: OpTimer): { total: number; gemm: number } {
   let total = 0;
   let gemm = 0;
   for (let i = 0; i < ops.length; i++) {
     const o = ops[i]!;
-    const t = predictOp(o, dev, dts[i]!, params).latency_s * o.count;
+    const t = timer(o, dts[i]!) * o.count;
     total += t;
     if (o.kind === "gemm" || o.kind === "bgemm" || o.kind === "conv2d") gemm += t;
   }
@@ -82,6 +90,8 @@ export interface StepContext {
   topology: Topology;
   /** Per-call fixed cost of a collective inside a training step (asynchronous launches), s. */
   call_overhead_s: number;
+  /** How one op is timed; absent: the device layer's analytical model with `params`. */
+  op_time?: OpTimer;
 }
 
 /** Communicator of one parallel dimension: ranks, and how many nodes they span. */
@@ -149,9 +159,10 @@ export function simulateStep(plan: ParallelPlan, work: StageWork[], dtype: Dtype
   const dpG = groupOf("dp", plan, dpn);
   const ppG = groupOf("pp", plan, dpn);
   // per-chunk costs
+  const timer = ctx.op_time ?? defaultOpTimer(ctx.device, ctx.params);
   const costs: Costs[] = work.map((w) => {
-    const f = opsTime(w.forward, w.forward_dtype, ctx.device, ctx.params);
-    const b = opsTime(w.backward, w.backward_dtype, ctx.device, ctx.params);
+    const f = opsTime(w.forward, w.forward_dtype, timer);
+    const b = opsTime(w.backward, w.backward_dtype, timer);
     let tpf = 0;
     let tpb = 0;
     for (const c of w.tp_collectives) {

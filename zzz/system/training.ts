@@ -9,7 +9,7 @@ import type { DeviceSpec, EngineParams } from "../device/types.ts";
 import { peakFlops } from "../device/roofline.ts";
 import type { Topology } from "./types.ts";
 import { checkPlan, stageWork, trainingMemory, type ParallelPlan, type TrainingMemory } from "./plan.ts";
-import { simulateStep, type StepResult } from "./step.ts";
+import { simulateStep, type OpTimer, type StepResult } from "./step.ts";
 
 export interface TrainingStepResult extends StepResult {
   memory: TrainingMemory;
@@ -25,13 +25,14 @@ export function trainingStep(
   dtype: Dtype,
   params: EngineParams,
   call_overhead_s: number = params.launch_overhead_s,
+  op_time?: OpTimer,
 ): TrainingStepResult {
   const n = plan.tp * plan.pp * plan.dp;
   checkPlan(arch, plan, n);
   if (plan.tp > topology.devices_per_node) throw new Error(`parallelism.tp: tp ${plan.tp} spans more than one node of ${topology.devices_per_node} devices`);
   if (n > topology.devices_per_node && !topology.inter) throw new Error(`hardware ${topology.name}: node.inter_node is missing for a ${n}-device plan`);
   const work = stageWork(arch, plan, dtype);
-  const r = simulateStep(plan, work, dtype, { device, params, topology, call_overhead_s });
+  const r = simulateStep(plan, work, dtype, { device, params, topology, call_overhead_s, op_time });
   // parameters of the most loaded device (first pipeline device)
   let params0 = 0;
   for (let c = 0; c < work.length; c += plan.pp) params0 += work[c]!.params;
