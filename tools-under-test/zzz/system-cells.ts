@@ -174,14 +174,17 @@ function collectiveEstimate(cell: Cell, suite: Suite): SystemEstimate {
  *   parallelism is on unless the cell says otherwise; gradient reduce-scatter and parameter all-gather
  *   overlapped with compute (ASSUMPTION: NeMo's overlap_grad_sync / overlap_param_sync defaults).
  * - Megatron-LM as published in 2021-2022 (SC21, Korthikanti et al.): plain data-parallel all-reduce
- *   after the backward, not overlapped; no TP overlap.
+ *   after the backward, not overlapped; no TP overlap; unfused attention (Q K^T, fused softmax,
+ *   dropout, P V through DRAM): the attention whose stored s x s tensors make the 5as/h term of
+ *   Korthikanti et al.'s activation-memory formula (their Section 4.1), and which their selective
+ *   recomputation recomputes.
  * - MXNet ResNet-50 (MLPerf): data-parallel all-reduce overlapped with the backward (ASSUMPTION:
  *   bucketed Horovod-style reduction).
  * - Anything else: no ZeRO, no overlap.
  */
-export function frameworkDefaults(engine: string): Pick<ParallelPlan, "zero" | "tp_comm_overlap" | "dp_overlap"> & { sequence_parallel?: boolean } {
+export function frameworkDefaults(engine: string): Pick<ParallelPlan, "zero" | "tp_comm_overlap" | "dp_overlap"> & { sequence_parallel?: boolean; fused_attention?: boolean } {
   if (/nemo/.test(engine)) return { zero: 1, tp_comm_overlap: true, dp_overlap: true, sequence_parallel: true };
-  if (/megatron-lm/.test(engine)) return { zero: 0, tp_comm_overlap: false, dp_overlap: false };
+  if (/megatron-lm/.test(engine)) return { zero: 0, tp_comm_overlap: false, dp_overlap: false, fused_attention: false };
   if (/mxnet/.test(engine)) return { zero: 0, tp_comm_overlap: false, dp_overlap: true };
   return { zero: 0, tp_comm_overlap: false, dp_overlap: false };
 }
@@ -212,6 +215,7 @@ function planOf(cell: Cell, arch: ModelArch): ParallelPlan | string {
     tp_comm_overlap: fw.tp_comm_overlap,
     dp_overlap: fw.dp_overlap,
     ep: 1,
+    fused_attention: fw.fused_attention,
   };
 }
 
@@ -280,7 +284,7 @@ function trainingEstimate(cell: Cell, suite: Suite): SystemEstimate {
   const ms = (x: number) => (x * 1e3).toFixed(1);
   const detail =
     `step ${ms(s.step_s)} ms = compute ${ms(b.compute_s)} + exposed TP ${ms(b.tp_exposed_s)} + bubble ${ms(b.bubble_s)} (sends ${ms(b.p2p_exposed_s)}) + exposed DP ${ms(b.dp_exposed_s)} + optimizer ${ms(b.optimizer_s)} ms; ` +
-    `${s.microbatches} micro-batches of ${plan.micro_batch}, v=${plan.virtual_stages}, SP=${plan.sequence_parallel}, recompute=${plan.recompute}, ZeRO-${plan.zero}; MFU ${(100 * s.mfu).toFixed(1)}%; ` +
+    `${s.microbatches} micro-batches of ${plan.micro_batch}, v=${plan.virtual_stages}, SP=${plan.sequence_parallel}, recompute=${plan.recompute}, ZeRO-${plan.zero}, ${plan.fused_attention === false ? "unfused" : "fused"} attention; MFU ${(100 * s.mfu).toFixed(1)}%; ` +
     `memory ${(s.memory.total_bytes / 1e9).toFixed(1)} GB per device`;
   if (cell.metric === "achieved_flops_per_device") {
     const model = suite.models.get(w.model)!;

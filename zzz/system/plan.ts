@@ -16,6 +16,9 @@
  *   FLOPs and bytes (reads the output gradient and the saved input, writes the input gradient).
  * - Recomputation: full = the whole forward of each layer again before its backward; selective = the
  *   attention core again (Korthikanti et al.'s selective recomputation); none = nothing.
+ * - Attention: fused (FlashAttention-like, the default) or, with fused_attention false, the unfused core
+ *   of Megatron-LM before FlashAttention: Q K^T to DRAM, fused scale-mask-softmax, attention dropout
+ *   (1-byte mask), P V; the s x s tensors are what Korthikanti et al.'s 5as/h activation term stores.
  * - Precision: GEMMs run in the cell's precision (fp8 with Transformer Engine); attention, norms,
  *   activations and communicated activations in bf16 (2 bytes); weights and gradients in 16 bits;
  *   Adam's fp32 master weights, momentum and variance 12 bytes per parameter ([rajbhandari2020zero]'s
@@ -146,9 +149,26 @@ function transformerStage(a: TransformerArch, plan: ParallelPlan, dtype: Dtype, 
   const attnOps: Op[] = [];
   push({ ...normOp(a.norm, Tn, d, act, "layer.norm1"), count: L }, act);
   push({ ...linearOp("layer.qkv", T, d, (h + 2 * kv) * hd, a.bias, gemmDt), count: L }, gemmDt);
-  const att = { ...attentionPrefillOp({ batch: b, seq_len: s, n_heads: h, n_kv_heads: kv, head_dim: hd, causal: true }, act, "layer.attention"), count: L };
-  push(att, act);
-  attnOps.push(att);
+  if (plan.fused_attention === false) {
+    // Unfused attention core (Megatron-LM before FlashAttention): S = Q K^T written to DRAM, a fused
+    // scale-mask-softmax, attention dropout (writes a 1-byte mask), O = P V; all s x s per head.
+    const bpe = bytesPerElement(act);
+    const scores = b * h * s * s;
+    const q = b * h * s * hd;
+    const k = b * kv * s * hd;
+    const qk: Op = { ...gemmOp(s, s, hd, b * h, act, "layer.attention.qk"), bytes: (q + k + scores) * bpe, count: L };
+    const sm: Op = { name: "layer.attention.softmax", kind: "softmax", flops: 5 * scores, bytes: 2 * scores * bpe, param_elems: 0, count: L };
+    const dr: Op = { name: "layer.attention.dropout", kind: "elementwise", flops: 2 * scores, bytes: 2 * scores * bpe + scores, param_elems: 0, count: L };
+    const pv: Op = { ...gemmOp(s, hd, s, b * h, act, "layer.attention.pv"), bytes: (scores + k + q) * bpe, count: L };
+    for (const o of [qk, sm, dr, pv]) {
+      push(o, act);
+      attnOps.push(o);
+    }
+  } else {
+    const att = { ...attentionPrefillOp({ batch: b, seq_len: s, n_heads: h, n_kv_heads: kv, head_dim: hd, causal: true }, act, "layer.attention"), count: L };
+    push(att, act);
+    attnOps.push(att);
+  }
   push({ ...linearOp("layer.out-proj", T, h * hd, d, a.bias, gemmDt), count: L }, gemmDt);
   push({ ...elementwiseOp("add", Tn * d, act, "layer.residual1"), count: L }, act);
   push({ ...normOp(a.norm, Tn, d, act, "layer.norm2"), count: L }, act);
@@ -169,7 +189,7 @@ function transformerStage(a: TransformerArch, plan: ParallelPlan, dtype: Dtype, 
   const backward: Op[] = [];
   const backward_dtype: Dtype[] = [];
   // recomputation runs (part of) the forward again before the backward
-  const re = plan.recompute === "full" ? fwd.filter((f) => f.op.count === L && f.op.name.startsWith("layer.")) : plan.recompute === "selective" ? fwd.filter((f) => f.op.name === "layer.attention") : [];
+  const re = plan.recompute === "full" ? fwd.filter((f) => f.op.count === L && f.op.name.startsWith("layer.")) : plan.recompute === "selective" ? fwd.filter((f) => f.op.name.startsWith("layer.attention")) : [];
   for (const r of re) {
     backward.push({ ...r.op, name: `${r.op.name}.recompute` });
     backward_dtype.push(r.dt);
