@@ -155,6 +155,10 @@ export const Link = z
     /** Per-device bandwidth in one direction, bytes/s. */
     bandwidth_bytes_per_s: sourcedIn("B/s"),
     latency_s: sourcedIn("s").optional(),
+    /** Physical links per device in this tier (e.g. 12 NVLink 3 links on an A100); used by ZZZ's NCCL model. */
+    n_links: sourcedIn("units").optional(),
+    /** value 1: the switch does in-network reductions/multicast (NVLink SHARP), so NCCL may use its NVLS algorithm. */
+    nvls: Sourced.optional(),
   })
   .strict();
 

@@ -17,6 +17,7 @@ import type { DeviceSpec, Dtype, ModelArch, Op, OperatorSpec, Scenario, Bound } 
 import { ToolMetadata, type Cell, type Hardware, type Model } from "../../pipeline/lib/schema.ts";
 import type { Suite } from "../../pipeline/lib/suite.ts";
 import type { ToolAdapter, Support } from "../../pipeline/lib/tool.ts";
+import { systemSupports, systemEstimate } from "./system-cells.ts";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 export const metadata = ToolMetadata.parse(parseYaml(readFileSync(`${here}metadata.yaml`, "utf8")));
@@ -84,6 +85,8 @@ export function supports(cell: Cell, suite: Suite): Support {
   const w = cell.workload;
   const hw = suite.hardware.get(cell.hardware);
   if (!hw) return { ok: false, reason: `unknown hardware ${cell.hardware}` };
+  const sys = systemSupports(cell, suite); // system layer: collectives, training, multi-GPU inference
+  if (sys) return sys;
   if (w.kind === "collective") {
     if (cell.metric !== "latency") return { ok: false, reason: `ZZZ v1 predicts collective latency only, not ${cell.metric}` };
     if (!hw.node.intra_node) return { ok: false, reason: "hardware has no intra-node link description" };
@@ -135,6 +138,8 @@ export function estimate(cell: Cell, suite: Suite): Estimate {
   const dev = deviceSpec(hw);
   const dt = cell.precision;
   const w = cell.workload;
+  const sys = systemEstimate(cell, suite);
+  if (sys) return sys;
   if (w.kind === "collective") {
     const link = hw.node.intra_node!;
     // A collective is one kernel (NCCL): its launch overhead plus the alpha-beta ring model.
