@@ -115,7 +115,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<{ predictions: Pr
     acc.map((a) => ({ ...a, measured: fmt(a.measured), predicted: fmt(a.predicted), abs_pct_error: fmt(a.abs_pct_error) })),
   );
   // ZZZ v2: ablation and cross-device calibration files; its datasheet and profiled modes' summary rows.
-  const zzzModes = tools.some((t) => t.metadata.name === "zzz") ? writeZzzReports(opts.root, suite, all) : [];
+  const zzzModes = tools.some((t) => t.metadata.name === "zzz") ? writeZzzReports(results, suite, all) : [];
   const summary = [...summaryRows(acc), ...zzzModes].sort((a, b) => compareStrings(a.tool, b.tool) || compareStrings(a.category, b.category));
   const taxonomy = loadTaxonomy(join(opts.root, "taxonomy"));
   writeCsvAtomic(
