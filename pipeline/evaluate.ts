@@ -40,6 +40,7 @@ import { claimedAccuracyRows } from "./lib/survey/outputs.ts";
 import { CHECK_COLUMNS as SERVING_CHECK_COLUMNS, CHECK_FILE as SERVING_CHECK_FILE, checkRows as servingCheckRows } from "../tools-under-test/vidur/serving-cells.ts";
 import { TOOLS } from "../tools-under-test/registry.ts";
 import { estimate, supports } from "../tools-under-test/zzz/adapter.ts";
+import { writeZzzReports, ZZZ_MODE_TOOLS } from "./lib/zzz-report.ts";
 import { openStage, publishStage, discardStage, preflight, recoverPublish, keepPrevious, staged } from "./lib/publish.ts";
 import { keptRows, keptStaleness, mergeKept, newFailures, describeFailures, validateStaged, type Failure } from "./lib/results-check.ts";
 import { buildIdentity, type BuildIdentity } from "./lib/identity.ts";
@@ -210,7 +211,9 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateResult> {
         keptRows(results, "accuracy.csv", kept),
       ),
     );
-    const summary = summaryRows(acc);
+    // ZZZ v2: results/zzz-ablation.csv, results/zzz-calibration.csv, and its other modes' summary rows.
+    const zzzModes = names.includes("zzz") ? writeZzzReports(stage.dir, suite, all) : [];
+    const summary = [...summaryRows(acc), ...zzzModes].sort((a, b) => compareStrings(a.tool, b.tool) || compareStrings(a.category, b.category));
     writeCsvAtomic(
       staged(stage, "measured-vs-claimed.csv"),
       MVC_COLUMNS,
@@ -230,7 +233,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateResult> {
       SUMMARY_COLUMNS,
       mergeKept(
         summary.map((s) => ({ ...s, mape: fmt(s.mape), median_ape: fmt(s.median_ape), max_ape: fmt(s.max_ape), spearman: s.spearman === undefined ? "" : s.spearman.toFixed(4) })),
-        keptRows(results, "summary.csv", kept),
+        keptRows(results, "summary.csv", kept.includes("zzz") ? [...kept, ...ZZZ_MODE_TOOLS] : kept),
       ),
     );
 

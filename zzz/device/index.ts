@@ -3,3 +3,6 @@ export * from "./types.ts";
 export * from "./roofline.ts";
 export * from "./memory.ts";
 export * from "./params.ts";
+export * from "./calibration.ts";
+export * from "./analytical.ts";
+export * from "./profiled.ts";

@@ -14,6 +14,8 @@ export interface DeviceSpec {
   mem_bandwidth_bytes_per_s: number;
   mem_capacity_bytes: number;
   l2_bytes?: number;
+  /** gpu (default) or cpu: a CPU has no tensor-core tiles, so the tile/wave and alignment terms do not apply. */
+  kind?: "gpu" | "cpu" | "accelerator";
 }
 
 /** Calibration knobs; defaults are in zzz/device/params.ts with the reason for each value. */

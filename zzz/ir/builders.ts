@@ -31,6 +31,7 @@
  *   conv reads are its weights plus one bias per output channel. Max pooling counts k*k-1
  *   comparisons per output; average pooling counts one FLOP per input element.
  */
+import { buildEagerOps } from "./eager.ts";
 import type { BuildOptions, CnnArch, Dtype, ElementwiseKind, ModelArch, Op, Scenario, TransformerArch } from "./types.ts";
 
 /** Bytes per element of a dtype (tf32 is stored as fp32). */
@@ -126,6 +127,7 @@ export function attentionPrefillOp(s: AttentionPrefillShape, dtype: Dtype, name 
     bytes: (2 * batch * n_heads * seq_len * head_dim + 2 * batch * n_kv_heads * seq_len * head_dim) * b,
     param_elems: 0,
     gemm: { m: seq_len, n: head_dim, k: seq_len, batch: batch * n_heads },
+    attn: { batch, q_len: seq_len, kv_len: seq_len, n_heads, n_kv_heads, head_dim, causal: s.causal },
     count: 1,
   };
 }
@@ -148,6 +150,7 @@ export function attentionDecodeOp(s: AttentionDecodeShape, dtype: Dtype, name = 
     bytes: kv + 2 * batch * n_heads * head_dim * b,
     param_elems: 0,
     kv_bytes: kv,
+    attn: { batch, q_len: 1, kv_len: context_len, n_heads, n_kv_heads, head_dim, causal: false },
     count: 1,
   };
 }
@@ -404,6 +407,7 @@ function resnet50Ops(a: CnnArch, sc: Scenario, dtype: Dtype): Op[] {
 // ---------------------------------------------------------------- entry points
 
 export function buildOps(arch: ModelArch, scenario: Scenario, dtype: Dtype, opts: BuildOptions = {}): Op[] {
+  if (opts.graph === "eager") return buildEagerOps(arch, scenario, dtype);
   const ops = arch.kind === "cnn" ? resnet50Ops(arch, scenario, dtype) : transformerOps(arch, scenario, dtype, opts);
   return ops.filter((o) => o.count > 0);
 }

@@ -73,6 +73,39 @@ export interface Op {
   weight_bytes?: number;
   /** Bytes of KV cache this op reads, already included in `bytes` (decode attention only). */
   kv_bytes?: number;
+  /**
+   * The logical operator this kernel belongs to (e.g. "layer.rope": the ten kernels PyTorch eager
+   * launches for one rotary embedding). Engines that fuse (torch.compile, fused engines) merge the
+   * kernels of one group into one; a per-op profile row (Vidur `attn_rope`) times the whole group.
+   */
+  group?: string;
+  /** Vidur-profile operator name of the group (attn_pre_proj, mlp_up_proj, add, ...), for the profiled method. */
+  role?: string;
+  /** Tokens the op processes (the profile's num_tokens key). */
+  tokens?: number;
+  /** Per-tensor dtypes where they differ from the cell's precision (fp8 weights with bf16 activations). */
+  dtypes?: OpDtypes;
+  /** Attention shape (the FlashAttention model and the profile's attention keys). */
+  attn?: AttentionShape;
+  /** Element-wise / normalization shape (rows x cols, or elements) for profiles and the device floor. */
+  elements?: number;
+}
+
+export interface OpDtypes {
+  activations: Dtype;
+  weights?: Dtype;
+  kv_cache?: Dtype;
+}
+
+/** One attention call: q_len queries per sequence over kv_len keys (prefill: q = kv; decode: q = 1). */
+export interface AttentionShape {
+  batch: number;
+  q_len: number;
+  kv_len: number;
+  n_heads: number;
+  n_kv_heads: number;
+  head_dim: number;
+  causal: boolean;
 }
 
 /** Element-wise operators ZZZ knows (the suite's list plus `tanh`, used by BERT's pooler). */
@@ -98,4 +131,11 @@ export interface BuildOptions {
    * false: prefill attention is QK^T bgemm, softmax, PV bgemm with the score matrix in DRAM.
    */
   fused_attention?: boolean;
+  /**
+   * "fused" (default): the graph a fused inference engine runs (one kernel per logical operator,
+   * fused QKV, fused attention, BN folded into convs). "eager": the kernels PyTorch eager launches
+   * for the suite's measured models (suite/measure/measure.py; torchvision ResNet-50): separate
+   * rope, residual-add, activation, cache-write and layout-copy kernels, unfolded batchnorm.
+   */
+  graph?: "fused" | "eager";
 }
