@@ -12,16 +12,25 @@
  * - Live runs record, per cell, the wall time and the lines of input generated (adapter hook
  *   inputFiles) in results/raw/<tool>/wall_s.csv.
  * - Each finished cell is appended to a journal (.work/evaluate/<tool>.jsonl) keyed by the suite's
- *   and the tool's fingerprint, so an interrupted run resumes without redoing finished cells.
+ *   and the tool's fingerprint (metadata, source closure, binary identity: cache.ts), so an
+ *   interrupted run resumes without redoing finished cells, and a code change in between does not
+ *   reuse stale rows.
+ * - Scale-out (issue 21): live cells run in a pool of `jobs` (make evaluate JOBS=N) through the
+ *   chosen executor (local, or Slurm: slurm.ts); a live run's raw output is stored in the
+ *   content-addressed cell cache (cache.ts) and reused, instead of a new run, whenever the cell,
+ *   the tool's identity, its source and its input files are unchanged.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { createHash } from "node:crypto";
 import type { Cell, PredictionRow } from "./schema.ts";
 import { PredictionRow as PredictionRowSchema } from "./schema.ts";
 import type { ToolAdapter, ToolContext } from "./tool.ts";
 import { convertToCellUnit, type Suite } from "./suite.ts";
 import { writeFileAtomic, compareStrings, readCsv, writeCsvAtomic, fmt } from "./io.ts";
+import { baseFingerprint, cellKey, REPO_ROOT, toolKeyBase, type CellCache } from "./cache.ts";
+import { localExecutor, withExecutor, type Executor } from "./exec.ts";
+import { NamedLocks, runPool } from "./pool.ts";
 
 /**
  * Wall times of the live runs that produced the recorded raw outputs, one row per cell:
@@ -62,16 +71,33 @@ export interface RunOptions {
   workDir: string; // .work/tools
   /** Run every supported cell live, even those with a recorded output (RERUN=<tool>). */
   rerun?: boolean;
-  onProgress?: (tool: string, done: number, total: number, row: PredictionRow) => void;
+  /** Cells run at once (default 1; make evaluate passes JOBS, default the number of cores). */
+  jobs?: number;
+  /** Where launches run (default: here). */
+  executor?: Executor;
+  /** The content-addressed cell cache (absent: no cache). */
+  cache?: CellCache;
+  /** Repository whose tools-under-test/<tool>/ holds the adapter (for the cache key; tests). */
+  repoRoot?: string;
+  onProgress?: (tool: string, done: number, total: number, row: PredictionRow, running: string[]) => void;
+  /** Called when a live run starts (with every cell running live now). */
+  onRunning?: (tool: string, running: string[]) => void;
 }
 
-/** A fingerprint of everything a tool's predictions depend on: suite cells + tool metadata. */
-export function fingerprint(adapter: ToolAdapter, cells: Cell[]): string {
+/** A fingerprint of everything a tool's predictions depend on: suite cells + tool metadata (+ source/identity). */
+export function fingerprint(adapter: ToolAdapter, cells: Cell[], extra = ""): string {
   const h = createHash("sha256");
   h.update(JSON.stringify(adapter.metadata));
   for (const c of cells) h.update(JSON.stringify(c));
+  h.update(extra);
   return h.digest("hex").slice(0, 16);
 }
+
+// Raw outputs are stored with the machine's paths replaced, so that another checkout can reuse them.
+const ROOT_MARK = "@@REPO_ROOT@@";
+const WORK_MARK = "@@WORK_DIR@@";
+const hidePaths = (s: string, root: string, work: string) => s.split(work).join(WORK_MARK).split(root).join(ROOT_MARK);
+const showPaths = (s: string, root: string, work: string) => s.split(WORK_MARK).join(work).split(ROOT_MARK).join(root);
 
 function rawPath(rawDir: string, tool: string, cellId: string): string {
   return join(rawDir, tool, `${cellId}.txt`);
@@ -98,28 +124,29 @@ export async function runTool(adapter: ToolAdapter, suite: Suite, opts: RunOptio
   const meta = adapter.metadata;
   const ctx: ToolContext = { suite, workDir: join(opts.workDir, meta.name) };
   const cells = [...suite.cells.values()].sort((a, b) => compareStrings(a.id, b.id));
-  const fp = fingerprint(adapter, cells) + (opts.rerun ? "-rerun" : "");
+  const base = toolKeyBase(meta, process.env, opts.repoRoot ?? REPO_ROOT);
+  const fp = fingerprint(adapter, cells, baseFingerprint(base)) + (opts.rerun ? "-rerun" : "");
   mkdirSync(opts.journalDir, { recursive: true });
   const journal = join(opts.journalDir, `${meta.name}.jsonl`);
   const done = readJournal(journal, fp);
   const avail = await adapter.availability(ctx);
-  const rows: PredictionRow[] = [];
   const walls = adapter.recordRaw ? readWalls(opts.rawDir, meta.name) : new Map<string, RunStats>();
+  const executor: Executor = opts.executor ?? localExecutor;
+  executor.setRecordedWalls?.(walls);
+  const roots = { root: resolve(opts.repoRoot ?? REPO_ROOT), work: resolve(opts.workDir) };
+  const locks = new NamedLocks();
+  const running = new Set<string>();
   let liveRuns = 0;
+  let finished = 0;
 
-  const base = { tool: meta.name, tool_version: meta.version };
-  let i = 0;
-  for (const cell of cells) {
-    i++;
+  const ids = { tool: meta.name, tool_version: meta.version };
+  const runCell = async (cell: Cell): Promise<PredictionRow> => {
     const prior = done.get(cell.id);
-    if (prior) {
-      rows.push(prior);
-      continue;
-    }
+    if (prior) return prior;
     const started = performance.now();
     let row: PredictionRow;
     const finish = (r: Omit<PredictionRow, "wall_s" | "tool" | "tool_version" | "cell_id" | "metric" | "unit">): PredictionRow => ({
-      ...base,
+      ...ids,
       cell_id: cell.id,
       metric: cell.metric,
       unit: cell.unit,
@@ -134,17 +161,43 @@ export async function runTool(adapter: ToolAdapter, suite: Suite, opts: RunOptio
         let raw: string | undefined;
         let recordedWall: number | undefined;
         let live = false;
+        let store: (() => void) | undefined;
         const recorded = rawPath(opts.rawDir, meta.name, cell.id);
         const haveRecord = adapter.recordRaw && existsSync(recorded);
         if (!avail.available && avail.configured) throw new Error(`tool cannot run here: ${avail.reason ?? "unknown"}`);
         if (avail.available && (opts.rerun || !haveRecord)) {
           const prepared = await adapter.prepare(cell, ctx);
-          const inputLines = adapter.inputFiles ? countLines(adapter.inputFiles(prepared)) : undefined;
-          raw = await adapter.invoke(prepared, cell, ctx);
+          const inputs = adapter.inputFiles ? adapter.inputFiles(prepared) : [];
+          let inputLines = adapter.inputFiles ? countLines(inputs) : undefined;
+          const key = opts.cache && adapter.recordRaw ? cellKey(base, cell, suite, inputs, roots) : undefined;
+          const hit = key ? opts.cache!.get(meta.name, key) : undefined;
+          let wall: number;
+          if (hit) {
+            // The same cell, tool, source and inputs ran before: its output is this run's output.
+            raw = showPaths(hit.raw, roots.root, roots.work);
+            wall = hit.wall_s;
+            inputLines = hit.input_lines ?? inputLines;
+          } else {
+            running.add(cell.id);
+            opts.onRunning?.(meta.name, [...running]);
+            try {
+              const invoke = () => withExecutor(executor, () => adapter.invoke(prepared, cell, ctx));
+              raw = await locks.lock(adapter.exclusive?.(prepared), () => (executor.cell ? executor.cell(cell.id, invoke) : invoke()));
+            } finally {
+              running.delete(cell.id);
+            }
+            wall = (performance.now() - started) / 1000;
+            if (key) {
+              const out = raw;
+            const k = key;
+              store = () => opts.cache!.put({ key: k, tool: meta.name, cell_id: cell.id, raw: hidePaths(out, roots.root, roots.work), wall_s: wall, input_lines: inputLines });
+            }
+          }
           live = true;
+          recordedWall = hit ? wall : undefined;
           if (adapter.recordRaw) {
             writeFileAtomic(recorded, raw);
-            walls.set(cell.id, { wall_s: (performance.now() - started) / 1000, input_lines: inputLines });
+            walls.set(cell.id, { wall_s: wall, input_lines: inputLines });
             liveRuns++;
           }
         } else if (haveRecord) {
@@ -158,7 +211,9 @@ export async function runTool(adapter: ToolAdapter, suite: Suite, opts: RunOptio
           const v = convertToCellUnit(cell, p.value, p.unit);
           if (v === undefined) throw new Error(`tool reported unit '${p.unit}', which is not a unit of metric '${cell.metric}'`);
           if (!(v > 0) || !Number.isFinite(v)) throw new Error(`tool reported a non-positive or non-finite value (${p.value} ${p.unit})`);
-          if (live) row = finish({ predicted: v, status: "ok", reason: "" });
+          store?.(); // only outputs the parser accepts are cached
+          if (live && recordedWall !== undefined) row = { ...finish({ predicted: v, status: "ok", reason: "" }), wall_s: recordedWall };
+          else if (live) row = finish({ predicted: v, status: "ok", reason: "" });
           else if (recordedWall !== undefined) row = { ...finish({ predicted: v, status: "ok", reason: "re-parsed recorded output" }), wall_s: recordedWall };
           else row = finish({ predicted: v, status: "ok", reason: "re-parsed recorded output (no recorded run time: wall_s is the re-parse time)" });
         }
@@ -166,10 +221,17 @@ export async function runTool(adapter: ToolAdapter, suite: Suite, opts: RunOptio
     } catch (e) {
       row = finish({ predicted: undefined, status: "failed", reason: ((e as Error).message ?? String(e)).split("\n")[0]!.slice(0, 300) });
     }
-    rows.push(row);
     appendFileSync(journal, JSON.stringify({ fp, row }) + "\n");
-    opts.onProgress?.(meta.name, i, cells.length, row);
-  }
+    return row;
+  };
+
+  const jobs = executor.concurrency ?? opts.jobs ?? 1;
+  const rows = await runPool(cells, Math.max(1, Math.min(jobs, cells.length || 1)), runCell, {
+    onDone: (_c, _i, row) => {
+      finished++;
+      opts.onProgress?.(meta.name, finished, cells.length, row, [...running]);
+    },
+  });
   if (liveRuns > 0)
     writeCsvAtomic(
       join(opts.rawDir, meta.name, WALL_FILE),

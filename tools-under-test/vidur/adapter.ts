@@ -609,5 +609,8 @@ export const vidurAdapter: ToolAdapter<Prepared> = {
   // Every cell runs its own simulation (eager and CUDA-graph cells simulate the same step), so that
   // the run time recorded for each cell is that of a real Vidur run.
   invoke: (prepared, cell) => runVidur(prepared, cell.id),
+  // Vidur trains and pickles its predictors into the shared cache directory: with JOBS > 1, runs
+  // sharing it go one after another.
+  exclusive: (prepared) => prepared.cacheDir,
   parse: (raw, cell) => parseRaw(raw, cell),
 };
