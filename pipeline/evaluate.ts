@@ -13,6 +13,9 @@
  *          --rerun astra-sim,vidur|all  (run these tools live on every supported cell, even cells
  *          with a recorded output; make evaluate RERUN=...)
  * Launchers: a tool listed in DOCKER_TOOLS runs in its Docker image (pipeline/lib/exec.ts).
+ * Scale-out (README "Running at scale"): --jobs N (JOBS, default the number of cores) live cells at
+ * once; --executor slurm (EXECUTOR) submits each tool's live cells as one Slurm job array;
+ * --no-cache (NO_CACHE=1) bypasses the content-addressed cell cache (CELL_CACHE_DIR).
  * A suite with problems stops the run before anything is written.
  */
 import { argv, chalk } from "zx";
@@ -20,6 +23,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { loadSuite, SuiteError } from "./lib/suite.ts";
 import { runTool, clearJournal } from "./lib/runner.ts";
+import { scaleOut, PreflightError, type ScaleOptions } from "./lib/scale.ts";
 import { accuracyRows, summaryRows } from "./lib/metrics.ts";
 import { writeCsvAtomic, fmt, compareStrings } from "./lib/io.ts";
 import { PREDICTION_COLUMNS, ACCURACY_COLUMNS, SUMMARY_COLUMNS, type PredictionRow } from "./lib/schema.ts";
@@ -40,6 +44,8 @@ export interface EvaluateOptions {
   quiet?: boolean;
   /** Tools to run live on every supported cell ("all" for every tool). */
   rerun?: string[];
+  /** Pool size, executor and cache (pipeline/lib/scale.ts). */
+  scale?: ScaleOptions;
 }
 
 export async function evaluate(opts: EvaluateOptions): Promise<{ predictions: PredictionRow[]; summary: ReturnType<typeof summaryRows> }> {
@@ -47,6 +53,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<{ predictions: Pr
   const log = (s: string) => {
     if (!opts.quiet) process.stderr.write(s);
   };
+  const scale = await scaleOut(opts.root, opts.scale); // checks Docker/Slurm before any work
   const suite = loadSuite(opts.root);
   log(`suite: ${suite.models.size} models, ${suite.hardware.size} hardware, ${suite.cells.size} cells, ${suite.groundTruth.length} ground-truth values\n`);
 
@@ -72,11 +79,13 @@ export async function evaluate(opts: EvaluateOptions): Promise<{ predictions: Pr
       journalDir,
       workDir: join(opts.root, ".work/tools"),
       rerun: Boolean(opts.rerun?.includes(name) || opts.rerun?.includes("all")),
-      onProgress: (_t, done, total) => {
+      ...scale.run,
+      onRunning: (_t, running) => log(scale.runningLine(name, running)),
+      onProgress: (_t, done, total, _row, running) => {
         const pct = Math.floor((done / total) * 10);
-        if (pct !== last || done === total) {
+        if (pct !== last || done === total || running.length) {
           last = pct;
-          log(`\r  ${name}: ${done}/${total} cells`);
+          log(`\r  ${name}: ${done}/${total} cells${scale.runningSuffix(running)}`);
         }
       },
     });
@@ -190,8 +199,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       tools: typeof argv.tools === "string" ? argv.tools.split(",") : undefined,
       fresh: Boolean(argv.fresh),
       rerun: typeof argv.rerun === "string" && argv.rerun ? argv.rerun.split(",") : undefined,
+      scale: { jobs: argv.jobs, executor: argv.executor, noCache: argv.cache === false ? true : undefined },
     });
   } catch (e) {
+    if (e instanceof PreflightError) {
+      console.error(chalk.red(`evaluate: stopped before any work: ${e.message}`));
+      process.exit(1);
+    }
     if (e instanceof SuiteError) {
       console.error(chalk.red(`evaluate: stopped before writing anything: ${e.message}`));
       process.exit(1);
