@@ -66,7 +66,7 @@ export function taskScript(cmd: Command): string {
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([k, v]) => shq(`${k}=${v}`));
   const prog = [cmd.file, ...cmd.args].map(shq).join(" ");
-  const limit = `timeout -k 10 ${Math.max(1, Math.ceil(cmd.timeout_s))}`;
+  const limit = `timeout -k 5 ${Math.max(1, Math.ceil(cmd.timeout_s))}`;
   const run = cmd.extendEnv ? `${envWords.length ? `env ${envWords.join(" ")} ` : ""}${limit} ${prog}` : `env -i ${envWords.join(" ")} ${limit} ${prog}`;
   if (cmd.container) {
     // timeout stops the docker client, not the container: remove it when the limit hit.
@@ -79,11 +79,17 @@ export function taskScript(cmd: Command): string {
 export function parseTaskStates(text: string): Map<number, { state: string; reason: string }> {
   const m = new Map<number, { state: string; reason: string }>();
   for (const line of text.split("\n")) {
-    const task = /\bArrayTaskId=(\d+)\b/.exec(line);
+    // A started task has its own record (ArrayTaskId=3); tasks not yet started share one
+    // (ArrayTaskId=4-7, or a list such as 2,4-7, with an optional %limit).
+    const task = /\bArrayTaskId=([\d,\-]+)/.exec(line);
     const state = /\bJobState=(\S+)/.exec(line);
     if (!task || !state) continue;
     const reason = /\bReason=(\S+)/.exec(line)?.[1] ?? "";
-    m.set(Number(task[1]), { state: state[1]!, reason: reason === "None" ? "" : reason });
+    for (const part of task[1]!.split(",")) {
+      const [a, b] = part.split("-").map(Number);
+      if (a === undefined || !Number.isInteger(a)) continue;
+      for (let i = a; i <= (b !== undefined && Number.isInteger(b) ? b : a); i++) m.set(i, { state: state[1]!, reason: reason === "None" ? "" : reason });
+    }
   }
   return m;
 }
@@ -218,8 +224,9 @@ export class SlurmExecutor implements Executor {
       const rcFile = join(dir, `${i}.rc`);
       const stdout = readIf(join(dir, `${i}.out`));
       const stderr = readIf(join(dir, `${i}.err`));
-      if (existsSync(rcFile)) {
-        const rc = Number(readFileSync(rcFile, "utf8").trim());
+      const rc = existsSync(rcFile) ? Number(readFileSync(rcFile, "utf8").trim()) : undefined;
+      // A task scancel stopped may still write its status (128 + SIGTERM): it was cancelled.
+      if (rc !== undefined && !(this.cancelled && rc > 128)) {
         // 124: `timeout` stopped the tool at its limit (137: it had to SIGKILL it after -k).
         if (rc === 124 || rc === 137) p.resolve({ stdout, stderr, exitCode: rc, timedOut: true });
         else if (rc === 97) p.resolve({ stdout, stderr, exitCode: rc, timedOut: false, lost: `slurm task ${jobId}_${i}: cannot enter ${p.cmd.cwd}` });
