@@ -194,7 +194,7 @@ export async function runTool(adapter: ToolAdapter, suite: Suite, opts: RunOptio
             }
           }
           live = true;
-          recordedWall = hit ? wall : undefined;
+          recordedWall = wall; // the run's time (a cache hit: the time of the run that produced it)
           if (adapter.recordRaw) {
             writeFileAtomic(recorded, raw);
             walls.set(cell.id, { wall_s: wall, input_lines: inputLines });
@@ -212,8 +212,7 @@ export async function runTool(adapter: ToolAdapter, suite: Suite, opts: RunOptio
           if (v === undefined) throw new Error(`tool reported unit '${p.unit}', which is not a unit of metric '${cell.metric}'`);
           if (!(v > 0) || !Number.isFinite(v)) throw new Error(`tool reported a non-positive or non-finite value (${p.value} ${p.unit})`);
           store?.(); // only outputs the parser accepts are cached
-          if (live && recordedWall !== undefined) row = { ...finish({ predicted: v, status: "ok", reason: "" }), wall_s: recordedWall };
-          else if (live) row = finish({ predicted: v, status: "ok", reason: "" });
+          if (live) row = { ...finish({ predicted: v, status: "ok", reason: "" }), wall_s: recordedWall ?? 0 };
           else if (recordedWall !== undefined) row = { ...finish({ predicted: v, status: "ok", reason: "re-parsed recorded output" }), wall_s: recordedWall };
           else row = finish({ predicted: v, status: "ok", reason: "re-parsed recorded output (no recorded run time: wall_s is the re-parse time)" });
         }
