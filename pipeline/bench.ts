@@ -2,7 +2,8 @@
 /**
  * make bench: (1) ZZZ over the whole suite, in-process (median of 5 passes after a warm-up);
  * (2) the whole `make evaluate` pipeline as a fresh process (median of 3). Prints a table.
- * Targets (issue 2): ZZZ < 1 s over the suite; make evaluate < 60 s on 2 cores with a warm npm cache.
+ * Targets (issue 2): ZZZ < 1 s over the suite; make evaluate < 60 s on 2 cores with a warm npm cache;
+ * (issue 21) a warm re-run of make evaluate on an unchanged tree < 5 s (median of 3).
  */
 import { execa } from "execa";
 import { loadSuite } from "./lib/suite.ts";
@@ -33,10 +34,22 @@ for (let i = 0; i < 3; i++) {
   await execa("node_modules/.bin/tsx", ["pipeline/evaluate.ts", "--fresh"], { stdio: "ignore" });
   evals.push((performance.now() - t) / 1000);
 }
+// Warm re-run (issue 21): `make evaluate` on an unchanged tree, as a new process (tsx start-up
+// included): recorded cells are re-parsed, live cells would come from the cell cache.
+const warm: number[] = [];
+for (let i = 0; i < 3; i++) {
+  const t = performance.now();
+  await execa("node_modules/.bin/tsx", ["pipeline/evaluate.ts"], { stdio: "ignore" });
+  warm.push((performance.now() - t) / 1000);
+}
 const zs = median(zzz.map((z) => z.s));
 const es = median(evals);
+const ws = median(warm);
 console.table([
   { what: `ZZZ over the suite (${zzz[0]!.n} of ${cells.length} cells predicted)`, median_s: Number(zs.toFixed(4)), target_s: 1, ok: zs < 1 },
   { what: "evaluate pipeline (tsx pipeline/evaluate.ts --fresh, new process)", median_s: Number(es.toFixed(2)), target_s: 60, ok: es < 60 },
+  { what: "warm re-run on an unchanged tree (tsx pipeline/evaluate.ts, new process)", median_s: Number(ws.toFixed(2)), target_s: 5, ok: ws < 5 },
 ]);
-console.log(`machine: ${(await import("node:os")).cpus().length} cores, node ${process.version}`);
+const os = await import("node:os");
+// On a shared machine, wall time follows the load: print it beside the numbers.
+console.log(`machine: ${os.cpus().length} cores, node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
