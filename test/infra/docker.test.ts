@@ -51,6 +51,8 @@ function openDir(prefix: string): string {
   return d;
 }
 
+if (!enabled) console.warn(`test/infra/docker.test.ts: skipped (no Docker engine here); \`make test-infra\` starts the daemons and runs it (CI does)`);
+
 describe.skipIf(!enabled)(title, () => {
   beforeAll(async () => {
     expect(process.env.DOCKER_HOST, "INFRA_TESTS=1 needs DOCKER_HOST (source $INFRA_DIR/docker/env.sh)").toBeTruthy();

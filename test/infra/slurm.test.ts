@@ -42,6 +42,8 @@ async function squeueEmpty(jobId: string): Promise<boolean> {
   return q.exitCode !== 0 || !String(q.stdout).trim();
 }
 
+if (!enabled) console.warn(`test/infra/slurm.test.ts: skipped (no Slurm here); \`make test-infra\` starts the daemons and runs it (CI does)`);
+
 describe.skipIf(!enabled)(title, () => {
   it("passes the preflight, and names an unreachable controller in one line", async () => {
     expect(process.env.SLURM_CONF, "INFRA_TESTS=1 needs SLURM_CONF (source $INFRA_DIR/slurm/env.sh)").toBeTruthy();
