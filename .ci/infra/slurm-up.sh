@@ -40,9 +40,9 @@ sed -e "s|@HOST@|$host|g" -e "s|@CPUS@|$cpus|g" -e "s|@MEM_MB@|$mem_mb|g" -e "s|
     -e "s|@CTLD_PORT@|${SLURMCTLD_PORT:-6817}|g" -e "s|@D_PORT@|${SLURMD_PORT:-6818}|g" \
     "$here/slurm.conf.in" > "$state/slurm.conf"
 export SLURM_CONF="$state/slurm.conf"
-# slurmd and slurmctld look for cgroup.conf beside slurm.conf only when a cgroup plugin is set.
-/usr/sbin/slurmctld -c -f "$SLURM_CONF"
-/usr/sbin/slurmd -f "$SLURM_CONF"
+running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+if running "$state/slurmctld.pid"; then echo "slurmctld already running (pid $(cat "$state/slurmctld.pid"))"; else /usr/sbin/slurmctld -c -f "$SLURM_CONF"; fi
+if running "$state/slurmd.pid"; then echo "slurmd already running (pid $(cat "$state/slurmd.pid"))"; else /usr/sbin/slurmd -f "$SLURM_CONF"; fi
 
 # Wait until the node takes jobs.
 for i in $(seq 1 60); do

@@ -6,13 +6,13 @@
  * collected from the shared directory and parsed.
  */
 import { describe, expect, it, vi } from "vitest";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import { runTool } from "../../pipeline/lib/runner.ts";
+import { readWalls, runTool } from "../../pipeline/lib/runner.ts";
 import { loadSuite, type Suite } from "../../pipeline/lib/suite.ts";
-import { preflightSlurm, SlurmExecutor, type SubmitInfo } from "../../pipeline/lib/slurm.ts";
+import { preflightSlurm, SlurmExecutor, timeRequestMin, type SubmitInfo } from "../../pipeline/lib/slurm.ts";
 import { PreflightError } from "../../pipeline/lib/exec.ts";
 import type { PredictionRow } from "../../pipeline/lib/schema.ts";
 import { timeloopAdapter } from "../../tools-under-test/timeloop/adapter.ts";
@@ -71,6 +71,11 @@ describe.skipIf(!enabled)(title, () => {
       const localS = (performance.now() - t0) / 1000;
       const submitted: SubmitInfo[] = [];
       const slurm = dirs("slurm-array-");
+      // The recorded wall times of the live Timeloop run set the array's --time.
+      mkdirSync(join(slurm.rawDir, "timeloop"), { recursive: true });
+      copyFileSync("results/raw/timeloop/wall_s.csv", join(slurm.rawDir, "timeloop", "wall_s.csv"));
+      const recorded = readWalls("results/raw", "timeloop");
+      const expectMin = timeRequestMin([...suite.cells.keys()].map((id) => recorded.get(id)?.wall_s), 600);
       const ex = new SlurmExecutor({ sharedDir: join(slurm.root, "shared"), pollMs: 200, onSubmit: (s) => submitted.push(s) });
       const t1 = performance.now();
       const slurmRows = await runTool(timeloopAdapter, suite, { ...slurm, rerun: true, executor: ex });
@@ -78,6 +83,8 @@ describe.skipIf(!enabled)(title, () => {
       console.log(`slurm executor: 8 cells, one array (job ${submitted[0]?.jobId}, --time=${submitted[0]?.time_min} min, --mem=${submitted[0]?.mem_mb} MB): ${slurmS.toFixed(1)} s (local executor, JOBS=2: ${localS.toFixed(1)} s)`);
       expect(submitted).toHaveLength(1);
       expect(submitted[0]!.tasks).toBe(8);
+      expect(submitted[0]!.time_min).toBe(expectMin);
+      expect(expectMin).toBeLessThan(10); // from the recorded walls, not the 600 s launch limit
       expect(slurmRows.every((r) => r.status === "ok")).toBe(true);
       expect(strip(slurmRows)).toEqual(strip(localRows));
       // the raw outputs recorded through Slurm are the ones the local run recorded
