@@ -5,7 +5,7 @@ SHELL := /bin/bash
 TSX := node_modules/.bin/tsx
 STAMP := node_modules/.install-stamp
 
-.PHONY: all evaluate test test-infra check check-suite check-survey check-paper figures paper measure bench clean clean-cache deps typecheck
+.PHONY: all evaluate test test-infra check check-suite check-survey check-paper figures paper measure bench clean clean-cache deps typecheck report compare
 
 all: evaluate figures
 
@@ -23,6 +23,17 @@ deps: $(STAMP)
 ## cells go to Slurm as one job array. NO_CACHE=1: ignore the cell cache. README "Running at scale".
 evaluate: deps
 	$(TSX) pipeline/evaluate.ts $(if $(RERUN),--rerun $(RERUN)) $(if $(JOBS),--jobs $(JOBS)) $(if $(EXECUTOR),--executor $(EXECUTOR))
+	$(TSX) pipeline/decision.ts
+	$(TSX) pipeline/report.ts
+
+## make report: results/report.html, one self-contained page of every result view (Vega, no network).
+report: deps
+	$(TSX) pipeline/report.ts
+
+## make compare: regenerated results/ against the committed reference outputs (exact; RERUN=<tools>:
+## those tools' rows within their live-rerun tolerance, pipeline/lib/compare.ts); prints a table.
+compare: deps
+	$(TSX) pipeline/compare.ts
 
 ## make test: type-check, then the unit and integration tests (vitest).
 test: deps typecheck

@@ -313,6 +313,14 @@ export const Workload = z.discriminatedUnion("kind", [
       seq_len: pos.optional(),
       /** A whole run to a quality target (MLPerf Training) or a steady-state iteration (Megatron). */
       scope: z.enum(["iteration", "time-to-train"]),
+      /** Samples per micro-batch of a pipeline (absent: not stated by the source). */
+      micro_batch: pos.optional(),
+      /** Activation recomputation: none, selective (attention core only) or full (every layer's forward). */
+      recompute: z.enum(["none", "selective", "full"]).optional(),
+      /** Megatron-LM sequence parallelism (tensor-parallel all-reduces become reduce-scatter + all-gather). */
+      sequence_parallel: z.boolean().optional(),
+      /** Model chunks per pipeline device (interleaved 1F1B schedule); absent or 1: non-interleaved. */
+      virtual_stages: pos.optional(),
     })
     .strict(),
 ]);

@@ -122,7 +122,7 @@ const COLLECTIVES = {
 
 /**
  * The Chakra node's comm_size for a cell's collective. The suite's `bytes` is the full buffer
- * (zzz/collective.ts): the reduced vector for all-reduce and reduce-scatter, the gathered result
+ * (zzz/system/collective.ts): the reduced vector for all-reduce and reduce-scatter, the gathered result
  * for all-gather. ASTRA-sim's ring (astra-sim/system/astraccl/native_collectives/
  * collective_algorithm/Ring.cc, constructor, astra-sim@4f387bcd) takes comm_size as
  *   All_Reduce:     final_data_size = data_size,       msg_size = data_size / n

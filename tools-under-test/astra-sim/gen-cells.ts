@@ -6,7 +6,7 @@
  *
  * Ladder: all-reduce, all-gather and reduce-scatter of 1 KiB x 4^k bytes, k = 0..10 (1 KiB, 4 KiB,
  * ..., 256 MiB, 1 GiB), on 8 GPUs of one DGX H100 and one DGX A100 node (NVSwitch). `bytes` is the
- * suite's convention (zzz/collective.ts, nccl-tests' "size"): the full buffer, i.e. the reduced
+ * suite's convention (zzz/system/collective.ts, nccl-tests' "size"): the full buffer, i.e. the reduced
  * vector for all-reduce and reduce-scatter (input per GPU) and the gathered result for all-gather
  * (output per GPU).
  *

@@ -13,7 +13,7 @@ import {
   memoryFootprint,
   DEFAULT_PARAMS,
 } from "../../zzz/index.ts";
-import type { DeviceSpec, Dtype, ModelArch, Op, OperatorSpec, Scenario, Bound } from "../../zzz/types.ts";
+import type { DeviceSpec, Dtype, ModelArch, Op, OperatorSpec, Scenario, Bound } from "../../zzz/index.ts";
 import { ToolMetadata, type Cell, type Hardware, type Model } from "../../pipeline/lib/schema.ts";
 import type { Suite } from "../../pipeline/lib/suite.ts";
 import type { ToolAdapter, Support } from "../../pipeline/lib/tool.ts";

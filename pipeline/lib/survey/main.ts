@@ -26,7 +26,10 @@ export function surveyMain(root: string, log: Log = consoleLog): number {
   );
   log.out(`  per methodology: ${fmtCounts(summary.perMethodology)}`);
   log.out(`  per hardware: ${fmtCounts(summary.perHardware)}`);
+  log.out(`  reading (claims audit): ${fmtCounts(summary.perReading)}`);
+  log.out(`  open source: ${fmtCounts(summary.perOpenSource)}`);
+  log.out(`  needs from the target: ${fmtCounts(summary.perNeeds)}`);
   if (summary.prisma) log.out(`  PRISMA: ${fmtCounts(summary.prisma as unknown as Record<string, number>)}`);
-  log.out(`  ${summary.emptyCells.length} empty coverage cells (results/taxonomy/gaps.csv); wrote ${[...outputs.keys()].sort().join(", ")}`);
+  log.out(`  ${summary.emptyCells.length} empty coverage cells, ${summary.claimedGaps} of them gaps after a logged targeted search (results/taxonomy/gaps.csv); wrote ${[...outputs.keys()].sort().join(", ")}`);
   return 0;
 }

@@ -13,7 +13,8 @@
  * Wave quantization (GEMM-shaped ops): tiles = ceil(m/tile_m) * ceil(n/tile_n) * batch,
  * waves = ceil(tiles / compute_units), wave_efficiency = tiles / (waves * compute_units).
  */
-import type { DeviceSpec, Dtype, EngineParams, Op, OpKind, OpPrediction } from "./types.ts";
+import type { Dtype, Op, OpKind } from "../ir/types.ts";
+import type { DeviceSpec, EngineParams, OpPrediction } from "./types.ts";
 
 const TENSOR_KINDS: ReadonlySet<OpKind> = new Set(["gemm", "bgemm", "conv2d", "attention-prefill", "attention-decode"]);
 const ATTENTION_KINDS: ReadonlySet<OpKind> = new Set(["attention-prefill", "attention-decode"]);

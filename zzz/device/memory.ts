@@ -11,8 +11,9 @@
  *   workspace are not modeled.
  * fits = total <= device capacity.
  */
-import { buildOps, bytesPerElement, countParams } from "./builders.ts";
-import type { BuildOptions, DeviceSpec, Dtype, MemoryFootprint, ModelArch, Scenario } from "./types.ts";
+import { buildOps, bytesPerElement, countParams } from "../ir/builders.ts";
+import type { BuildOptions, Dtype, ModelArch, Scenario } from "../ir/types.ts";
+import type { DeviceSpec, MemoryFootprint } from "./types.ts";
 
 export function kvCacheBytes(arch: ModelArch, scenario: Scenario, dtype: Dtype): number {
   if (arch.kind !== "decoder") return 0;

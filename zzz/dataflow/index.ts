@@ -1,0 +1,6 @@
+/** dataflow/: loop nests, architectures, mappings, the analytic model and the mapper (uses ir/ only). */
+export * from "./types.ts";
+export * from "./workload.ts";
+export { analyzeNest, nestOf } from "./nest.ts";
+export type { NestAnalysis, NestLoop } from "./nest.ts";
+export { evaluateMapping, mappingProblems, fanoutOf, MappingError } from "./model.ts";
