@@ -34,12 +34,13 @@ for (let i = 0; i < 3; i++) {
   await execa("node_modules/.bin/tsx", ["pipeline/evaluate.ts", "--fresh"], { stdio: "ignore" });
   evals.push((performance.now() - t) / 1000);
 }
-// Warm re-run (issue 21): `make evaluate` on an unchanged tree, as a new process (tsx start-up
-// included): recorded cells are re-parsed, live cells would come from the cell cache.
+// Warm re-run (issue 21): the whole `make evaluate` (every step of its recipe) on an unchanged tree,
+// new processes (tsx start-up included): recorded cells are re-parsed, live cells would come from
+// the cell cache.
 const warm: number[] = [];
 for (let i = 0; i < 3; i++) {
   const t = performance.now();
-  await execa("node_modules/.bin/tsx", ["pipeline/evaluate.ts"], { stdio: "ignore" });
+  await execa("make", ["-s", "evaluate"], { stdio: "ignore" });
   warm.push((performance.now() - t) / 1000);
 }
 const zs = median(zzz.map((z) => z.s));
@@ -48,7 +49,7 @@ const ws = median(warm);
 console.table([
   { what: `ZZZ over the suite (${zzz[0]!.n} of ${cells.length} cells predicted)`, median_s: Number(zs.toFixed(4)), target_s: 1, ok: zs < 1 },
   { what: "evaluate pipeline (tsx pipeline/evaluate.ts --fresh, new process)", median_s: Number(es.toFixed(2)), target_s: 60, ok: es < 60 },
-  { what: "warm re-run on an unchanged tree (tsx pipeline/evaluate.ts, new process)", median_s: Number(ws.toFixed(2)), target_s: 5, ok: ws < 5 },
+  { what: "warm re-run of make evaluate on an unchanged tree", median_s: Number(ws.toFixed(2)), target_s: 5, ok: ws < 5 },
 ]);
 const os = await import("node:os");
 // On a shared machine, wall time follows the load: print it beside the numbers.
