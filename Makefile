@@ -16,13 +16,17 @@ $(STAMP): package-lock.json package.json
 
 deps: $(STAMP)
 
-## make evaluate: load and validate the suite, run every available tool, write results/.
+## make evaluate: load and validate the suite, run every available tool, stage the outputs,
+## validate them and swap them into results/ in one step (nothing is written on failure).
 ## RERUN=astra-sim,vidur (or all): run those tools live on every cell, not only unrecorded ones.
+## TOOLS=zzz,vidur: run only those tools; the other tools' published rows are kept.
+## ACCEPT_FAILURES=1: publish even when cells failed that had predictions (exit 2 otherwise).
+## ALLOW_OTHER_BUILD=1: run a tool build other than the one pinned in its metadata.yaml.
 ## DOCKER_TOOLS=astra-sim,timeloop: run those tools in their Docker image (pipeline/lib/exec.ts).
 ## JOBS=N: live cells run at once (default: the number of cores). EXECUTOR=slurm: each tool's live
 ## cells go to Slurm as one job array. NO_CACHE=1: ignore the cell cache. README "Running at scale".
 evaluate: deps
-	$(TSX) pipeline/evaluate.ts $(if $(RERUN),--rerun $(RERUN)) $(if $(JOBS),--jobs $(JOBS)) $(if $(EXECUTOR),--executor $(EXECUTOR))
+	$(TSX) pipeline/evaluate.ts $(if $(RERUN),--rerun $(RERUN)) $(if $(TOOLS),--tools $(TOOLS)) $(if $(JOBS),--jobs $(JOBS)) $(if $(EXECUTOR),--executor $(EXECUTOR))
 	$(TSX) pipeline/decision.ts
 	$(TSX) pipeline/report.ts
 

@@ -35,6 +35,49 @@ import { binaryFromEnv, type Availability } from "./tool.ts";
 
 export class ToolRunError extends Error {
   override name = "ToolRunError";
+  /** Set when the launch was killed by its time limit (the runner counts consecutive timeouts). */
+  timedOut = false;
+}
+
+/**
+ * Process groups of the tools running now. Every launch is detached into its own group (so a time
+ * limit kills the tool and its children); Ctrl-C reaches only the terminal's foreground group, so
+ * evaluate's signal handler calls killAllTools() to kill these groups before it exits. Executors
+ * that run tools elsewhere (Slurm) register a hook that cancels their jobs (onKillAllTools).
+ */
+const active = new Set<number>();
+const killHooks = new Set<() => number>();
+
+export function activeToolGroups(): number[] {
+  return [...active];
+}
+
+/** Registers a hook killAllTools() runs (it returns how many jobs it stopped); returns the unregister function. */
+export function onKillAllTools(hook: () => number): () => void {
+  killHooks.add(hook);
+  return () => killHooks.delete(hook);
+}
+
+/** Kills every running tool's whole process group (SIGKILL) and runs the hooks. Returns how many groups or jobs were stopped. */
+export function killAllTools(): number {
+  let n = 0;
+  for (const pgid of active) {
+    try {
+      process.kill(-pgid, "SIGKILL");
+      n++;
+    } catch {
+      // already gone
+    }
+    active.delete(pgid);
+  }
+  for (const hook of [...killHooks]) {
+    try {
+      n += hook();
+    } catch {
+      // a hook that fails must not stop the others
+    }
+  }
+  return n;
 }
 
 export interface Invocation {
@@ -204,6 +247,7 @@ export class LocalExecutor implements Executor {
       reject: false,
       stripFinalNewline: false,
     });
+    if (sub.pid !== undefined) active.add(sub.pid);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -219,7 +263,19 @@ export class LocalExecutor implements Executor {
         void execa("docker", ["rm", "-f", cmd.container], { env: cmd.env, extendEnv: false, reject: false, timeout: 30_000 }).finally(killGroup);
       else killGroup();
     }, Math.round(cmd.timeout_s * 1000));
-    const r = await sub.finally(() => clearTimeout(timer));
+    const r = await sub.finally(() => {
+      clearTimeout(timer);
+      if (sub.pid !== undefined) {
+        // The tool's own children may outlive it (a wrapper that exits first): kill what is left of
+        // the group, then forget it.
+        try {
+          process.kill(-sub.pid, "SIGKILL");
+        } catch {
+          // the group is gone
+        }
+        active.delete(sub.pid);
+      }
+    });
     const spawnError = r.failed && r.exitCode === undefined && !timedOut ? String(r.originalMessage ?? r.shortMessage ?? "unknown error") : undefined;
     return { stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? ""), exitCode: r.exitCode, signal: r.signal ?? undefined, timedOut, spawnError };
   }
@@ -257,7 +313,11 @@ export async function runProcess(meta: ToolMetadata, inv: Invocation, env: NodeJ
   }
   const r = await currentExecutor().run(cmd, meta);
   const why = failureOf(cmd, r);
-  if (why !== undefined) throw new ToolRunError(why);
+  if (why !== undefined) {
+    const e = new ToolRunError(why);
+    e.timedOut = r.timedOut;
+    throw e;
+  }
   return { stdout: r.stdout, stderr: r.stderr };
 }
 

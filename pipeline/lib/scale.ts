@@ -29,13 +29,6 @@ export interface ScaleOptions {
 
 export interface Scale {
   run: { jobs: number; executor?: Executor; cache?: CellCache };
-  runningLine(tool: string, running: string[]): string;
-  runningSuffix(running: string[]): string;
-}
-
-function list(running: string[]): string {
-  const shown = running.slice(0, 3).join(", ");
-  return running.length > 3 ? `${shown} +${running.length - 3} more` : shown;
 }
 
 export async function scaleOut(root: string, o: ScaleOptions = {}): Promise<Scale> {
@@ -61,9 +54,5 @@ export async function scaleOut(root: string, o: ScaleOptions = {}): Promise<Scal
     });
   }
   const noCache = o.noCache ?? (env.NO_CACHE !== undefined && env.NO_CACHE !== "" && env.NO_CACHE !== "0");
-  return {
-    run: { jobs, executor, cache: noCache ? undefined : new CellCache(defaultCacheDir(env)) },
-    runningLine: (tool, running) => `\r  ${tool}: running ${list(running)}`,
-    runningSuffix: (running) => (running.length ? ` (running: ${list(running)})` : ""),
-  };
+  return { run: { jobs, executor, cache: noCache ? undefined : new CellCache(defaultCacheDir(env)) } };
 }

@@ -23,7 +23,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from "n
 import { randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
 import type { ToolMetadata } from "./schema.ts";
-import { limitsOf, onPath, PreflightError, type Command, type CommandResult, type Executor } from "./exec.ts";
+import { limitsOf, onKillAllTools, onPath, PreflightError, type Command, type CommandResult, type Executor } from "./exec.ts";
 
 export interface SlurmOptions {
   /** Directory every node can read and write: task scripts and outputs go here. */
@@ -212,12 +212,22 @@ export class SlurmExecutor implements Executor {
     }
     this.jobs.add(jobId);
     this.installSignalHandlers();
+    // make evaluate's own SIGINT/SIGTERM handler calls killAllTools(): cancel the arrays there too.
+    this.unhook ??= onKillAllTools(() => {
+      const n = this.jobs.size;
+      this.cancelSync("interrupted");
+      return n;
+    });
     this.opts.onSubmit?.({ jobId, tool: meta.name, tasks: batch.length, time_min, mem_mb, dir });
     try {
       await this.waitFor(jobId, dir, batch.length);
     } finally {
       this.jobs.delete(jobId);
-      if (this.jobs.size === 0) this.removeSignalHandlers();
+      if (this.jobs.size === 0) {
+        this.removeSignalHandlers();
+        this.unhook?.();
+        this.unhook = undefined;
+      }
     }
     let states: Map<number, { state: string; reason: string }> | undefined;
     batch.forEach((p, i) => {
@@ -292,6 +302,7 @@ export class SlurmExecutor implements Executor {
       }
   }
 
+  private unhook: (() => void) | undefined;
   private installed = false;
   private installSignalHandlers(): void {
     if (this.installed) return;

@@ -83,6 +83,9 @@ export function runSurveyCheck(root: string, opts: { write?: boolean } = {}): Su
   problems.push(...bib.problems, ...checkBibEntries(bib.entries));
   const bibByKey = new Map<string, BibEntry>();
   for (const e of bib.entries) if (!bibByKey.has(e.key)) bibByKey.set(e.key, e);
+  // A bib file that does not parse defines no key: every "key not found" below is its follow-on.
+  const unparsed = [...new Set(bib.problems.map((p) => p.file))];
+  const keyCause = unparsed.length ? `${unparsed.join(", ")} did not parse` : undefined;
 
   // Taxonomy, background, search log (zod).
   const tax = loadTaxonomy(join(root, "taxonomy"), "taxonomy");
@@ -93,7 +96,7 @@ export function runSurveyCheck(root: string, opts: { write?: boolean } = {}): Su
   // Every taxonomy/background key is in the bib.
   for (const { file, value } of [...tax.works, ...tax.background]) {
     if (!bibByKey.has(value.key)) {
-      problems.push({ file, key: value.key, field: "key", message: `not found in any bib/*.bib file: add the entry or fix the key` });
+      problems.push({ file, key: value.key, field: "key", message: `not found in any bib/*.bib file: add the entry or fix the key`, causedBy: keyCause });
     }
   }
   // Versions name bib entries and belong to one work only.
@@ -144,7 +147,7 @@ export function runSurveyCheck(root: string, opts: { write?: boolean } = {}): Su
     log.gap_searches.forEach((g, i) => badRef(tax.searchLog!.file, `${g.matrix}:${g.row}:${g.col}`, `gap_searches.${i}.query`, g.query));
     tax.searchLog.value.queries.forEach((q, i) => {
       if (q.bib_key !== undefined && !bibByKey.has(q.bib_key)) {
-        problems.push({ file: tax.searchLog?.file ?? "taxonomy/search-log.yaml", key: q.id, field: `queries.${i}.bib_key`, message: `'${q.bib_key}' is not a key of bib/*.bib` });
+        problems.push({ file: tax.searchLog?.file ?? "taxonomy/search-log.yaml", key: q.id, field: `queries.${i}.bib_key`, message: `'${q.bib_key}' is not a key of bib/*.bib`, causedBy: keyCause });
       }
     });
   }
@@ -153,7 +156,7 @@ export function runSurveyCheck(root: string, opts: { write?: boolean } = {}): Su
   const { cites, files: texFiles } = collectCites(join(root, "paper"), root);
   for (const c of cites) {
     if (!bibByKey.has(c.key)) {
-      problems.push({ file: `${c.file}:${c.line}`, key: c.key, field: `\\${c.command}`, message: "cited key is not in any bib/*.bib file" });
+      problems.push({ file: `${c.file}:${c.line}`, key: c.key, field: `\\${c.command}`, message: "cited key is not in any bib/*.bib file", causedBy: keyCause });
     }
   }
 
