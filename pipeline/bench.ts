@@ -5,7 +5,8 @@
  * a shared host does not inflate; the target is checked on the CPU time);
  * (1b) one 512-GPU GPT-3 175B training step through the adapter (median of 50 after 10 warm-ups; issue 14: < 10 ms);
  * (2) the whole `make evaluate` pipeline as a fresh process (median of 3). Prints a table.
- * Targets: ZZZ < 50 ms over the suite (issue 13); make evaluate < 60 s on 2 cores with a warm npm cache.
+ * Targets: ZZZ < 50 ms over the suite (issue 13); make evaluate < 60 s on 2 cores with a warm npm cache;
+ * (issue 21) a warm re-run of make evaluate on an unchanged tree < 5 s (median of 3).
  */
 import { execa } from "execa";
 import { loadSuite } from "./lib/suite.ts";
@@ -56,15 +57,28 @@ for (let i = 0; i < 3; i++) {
   await execa("node_modules/.bin/tsx", ["pipeline/evaluate.ts", "--fresh"], { stdio: "ignore" });
   evals.push((performance.now() - t) / 1000);
 }
+// Warm re-run (issue 21): the whole `make evaluate` (every step of its recipe) on an unchanged tree,
+// new processes (tsx start-up included): recorded cells are re-parsed, live cells would come from
+// the cell cache.
+const warm: number[] = [];
+for (let i = 0; i < 3; i++) {
+  const t = performance.now();
+  await execa("make", ["-s", "evaluate"], { stdio: "ignore" });
+  warm.push((performance.now() - t) / 1000);
+}
 const zs = median(zzz.map((z) => z.s));
 const zmin = Math.min(...zzz.map((z) => z.s));
 const zcpu = median(zzz.map((z) => z.cpu_s));
 const es = median(evals);
+const ws = median(warm);
 console.table([
   { what: `ZZZ v2 microbench over the suite (${zzz[0]!.n} of ${cells.length} cells predicted)`, median_s: Number(zs.toFixed(4)), min_s: Number(zmin.toFixed(4)), cpu_median_s: Number(zcpu.toFixed(4)), target_s: 0.05, ok: zcpu < 0.05 },
   ...(stepTimes.length
     ? [{ what: "ZZZ: one 512-GPU GPT-3 175B training step (tp 4 x pp 8 x dp 16)", median_s: Number(median(stepTimes).toFixed(5)), target_s: 0.01, ok: median(stepTimes) < 0.01 }]
     : []),
   { what: "evaluate pipeline (tsx pipeline/evaluate.ts --fresh, new process)", median_s: Number(es.toFixed(2)), target_s: 60, ok: es < 60 },
+  { what: "warm re-run of make evaluate on an unchanged tree", median_s: Number(ws.toFixed(2)), target_s: 5, ok: ws < 5 },
 ]);
-console.log(`machine: ${(await import("node:os")).cpus().length} cores, node ${process.version}`);
+const os = await import("node:os");
+// On a shared machine, wall time follows the load: print it beside the numbers.
+console.log(`machine: ${os.cpus().length} cores, node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);

@@ -16,6 +16,9 @@
  *          --accept-failures (ACCEPT_FAILURES=1)  publish even when cells failed that had predictions
  *          --allow-other-build (ALLOW_OTHER_BUILD=1)  run a tool build other than the pinned one
  * Launchers: a tool listed in DOCKER_TOOLS runs in its Docker image (pipeline/lib/exec.ts).
+ * Scale-out (README "Running at scale"): --jobs N (JOBS, default the number of cores) live cells at
+ * once; --executor slurm (EXECUTOR) submits each tool's live cells as one Slurm job array;
+ * --no-cache (NO_CACHE=1) bypasses the content-addressed cell cache (CELL_CACHE_DIR).
  *
  * Nothing is written to results/ until the run is complete: every output is staged, validated and
  * swapped in at once (pipeline/lib/publish.ts). A suite, taxonomy, option or tool-build problem
@@ -29,6 +32,7 @@ import { rmSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadSuite, SuiteError } from "./lib/suite.ts";
 import { runToolDetailed, clearJournal } from "./lib/runner.ts";
+import { scaleOut, PreflightError, type ScaleOptions } from "./lib/scale.ts";
 import { accuracyRows, summaryRows } from "./lib/metrics.ts";
 import { writeCsvAtomic, writeFileAtomic, fmt, compareStrings } from "./lib/io.ts";
 import { PREDICTION_COLUMNS, ACCURACY_COLUMNS, SUMMARY_COLUMNS, type PredictionRow } from "./lib/schema.ts";
@@ -65,6 +69,8 @@ export interface EvaluateOptions {
   allowOtherBuild?: boolean;
   /** Where progress and notes go (default stderr unless quiet). */
   log?: (s: string) => void;
+  /** Pool size, executor and cache (pipeline/lib/scale.ts). */
+  scale?: ScaleOptions;
 }
 
 /** A problem that stops the run before anything is published; `problems` are the lines, root cause first. */
@@ -111,6 +117,8 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateResult> {
   // A read-only or full results/ is found before any work.
   const pre = preflight(opts.root);
   if (pre.length) throw new EvaluateError("stopped before running anything", pre);
+  // JOBS, EXECUTOR, and the Docker daemon or Slurm controller they need: checked before any work.
+  const scale = await scaleOut(opts.root, { ...opts.scale, log });
   // The taxonomy records evaluate reads (claimed accuracies) are validated before any work.
   const taxonomy = loadTaxonomy(join(opts.root, "taxonomy"));
   const claims = claimedAccuracyRows(taxonomy.works.map((w) => w.value));
@@ -162,6 +170,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateResult> {
         workDir,
         rerun: rerunOf(name),
         fingerprintExtra: id ? JSON.stringify(id.paths.map((p) => p.sha256 ?? p.git_commit ?? p.path)) : undefined,
+        ...scale.run,
         onCellStart: (e) => progress.onCellStart(e),
         onCellDone: (e) => progress.onCellDone(e),
       });
@@ -336,7 +345,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
   const off = installSignalHandlers("evaluate", err);
   try {
     // quiet: no summary tables on stdout; progress and notes still go to io.err when it is given.
-    const r = await evaluate({ root: io.root ?? ".", tools: cli.tools, rerun: cli.rerun, fresh: cli.fresh, acceptFailures: cli.acceptFailures, allowOtherBuild: cli.allowOtherBuild, quiet: io.quiet, log: io.err });
+    const r = await evaluate({ root: io.root ?? ".", tools: cli.tools, rerun: cli.rerun, fresh: cli.fresh, acceptFailures: cli.acceptFailures, allowOtherBuild: cli.allowOtherBuild, quiet: io.quiet, log: io.err, scale: { jobs: cli.jobs, executor: cli.executor, noCache: cli.noCache, env } });
     if (r.exitCode === 2) {
       err(
         chalk.red(
@@ -350,6 +359,10 @@ export async function main(argv: string[], io: MainIo = {}): Promise<number> {
   } catch (e) {
     if (e instanceof SuiteError) {
       err(chalk.red(`evaluate: stopped before writing anything: ${e.message}\n`));
+      return 1;
+    }
+    if (e instanceof PreflightError) {
+      err(chalk.red(`evaluate: stopped before any work: ${e.message}; results/ unchanged\n`));
       return 1;
     }
     if (e instanceof EvaluateError || e instanceof UsageError) {

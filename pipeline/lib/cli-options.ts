@@ -15,6 +15,10 @@ export interface CliOptions {
   fresh: boolean;
   acceptFailures: boolean;
   allowOtherBuild: boolean;
+  /** Scale-out (pipeline/lib/scale.ts): --jobs N / JOBS, --executor local|slurm / EXECUTOR, --no-cache / NO_CACHE. */
+  jobs?: string;
+  executor?: string;
+  noCache: boolean;
 }
 
 const truthy = (v: string | undefined) => v !== undefined && v !== "" && v !== "0" && v.toLowerCase() !== "false";
@@ -49,12 +53,15 @@ export function parseEvaluateArgs(argv: string[], env: NodeJS.ProcessEnv, known:
         fresh: { type: "boolean" },
         "accept-failures": { type: "boolean" },
         "allow-other-build": { type: "boolean" },
+        jobs: { type: "string" },
+        executor: { type: "string" },
+        "no-cache": { type: "boolean" },
       },
       strict: true,
       allowPositionals: false,
     });
   } catch (e) {
-    throw new UsageError(`${(e as Error).message}; options: --tools a,b  --rerun a,b|all  --fresh  --accept-failures  --allow-other-build`);
+    throw new UsageError(`${(e as Error).message}; options: --tools a,b  --rerun a,b|all  --fresh  --accept-failures  --allow-other-build  --jobs N  --executor local|slurm  --no-cache`);
   }
   const v = parsed.values;
   if (v.tools !== undefined && list(v.tools) === undefined) throw new UsageError(`--tools needs a comma list of tools; known tools: ${known.join(", ")}`);
@@ -64,6 +71,9 @@ export function parseEvaluateArgs(argv: string[], env: NodeJS.ProcessEnv, known:
     fresh: Boolean(v.fresh),
     acceptFailures: Boolean(v["accept-failures"]) || truthy(env.ACCEPT_FAILURES),
     allowOtherBuild: Boolean(v["allow-other-build"]) || truthy(env.ALLOW_OTHER_BUILD),
+    jobs: v.jobs ?? (env.JOBS || undefined),
+    executor: v.executor ?? (env.EXECUTOR || undefined),
+    noCache: Boolean(v["no-cache"]) || truthy(env.NO_CACHE),
   };
   checkNames("--tools", opts.tools, known);
   checkNames(v.rerun !== undefined ? "--rerun" : "RERUN", opts.rerun, known, ["all"]);

@@ -20,16 +20,24 @@
  * - Each live cell has a time limit derived from the recorded wall time (cellTimeout); after
  *   MAX_CONSECUTIVE_TIMEOUTS cells in a row time out, the tool's remaining live cells fail at once
  *   instead of each waiting for its limit.
+ * - Scale-out (issue 21): live cells run in a pool of `jobs` (make evaluate JOBS=N) through the
+ *   chosen executor (local, or Slurm: slurm.ts); rows come back in cell order, identical to a
+ *   serial run. A live run's raw output is stored in the content-addressed cell cache (cache.ts)
+ *   and reused, instead of a new run, whenever the cell, the tool's identity, its source and its
+ *   input files are unchanged. The journal's fingerprint includes the same source and binary
+ *   identity, so a code change between an interrupted run and its resume does not reuse stale rows.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
-import { ToolRunError } from "./exec.ts";
-import { join } from "node:path";
+import { localExecutor, ToolRunError, withExecutor, type Executor } from "./exec.ts";
+import { join, resolve } from "node:path";
 import { createHash } from "node:crypto";
 import type { Cell, PredictionRow } from "./schema.ts";
 import { PredictionRow as PredictionRowSchema } from "./schema.ts";
 import type { ToolAdapter, ToolContext } from "./tool.ts";
 import { convertToCellUnit, type Suite } from "./suite.ts";
 import { writeFileAtomic, compareStrings, readCsv, writeCsvAtomic, fmt } from "./io.ts";
+import { baseFingerprint, cellKey, REPO_ROOT, toolKeyBase, type CellCache } from "./cache.ts";
+import { NamedLocks, runPool } from "./pool.ts";
 
 /**
  * Wall times of the live runs that produced the recorded raw outputs, one row per cell:
@@ -74,6 +82,16 @@ export interface RunOptions {
   rerun?: boolean;
   /** Extra fingerprint input (e.g. the identity of the build that runs live). */
   fingerprintExtra?: string;
+  /** Cells run at once (default 1; make evaluate passes JOBS, default the number of cores). */
+  jobs?: number;
+  /** Where launches run (default: here). */
+  executor?: Executor;
+  /** The content-addressed cell cache (absent: no cache). */
+  cache?: CellCache;
+  /** Repository whose tools-under-test/<tool>/ holds the adapter (for the cache key; tests). */
+  repoRoot?: string;
+  /** Called when a live run starts, with every cell of the tool running live now. */
+  onRunning?: (tool: string, running: string[]) => void;
   onProgress?: (tool: string, done: number, total: number, row: PredictionRow) => void;
   /** Called when a cell starts (live: the tool is launched); index counts supported cells only. */
   onCellStart?: (e: CellEvent) => void;
@@ -115,13 +133,20 @@ export function cellTimeout(walls: Map<string, RunStats>, cellId: string): numbe
   return Math.max(MIN_TIMEOUT_S, Math.ceil(TIMEOUT_FACTOR * base));
 }
 
-/** A fingerprint of everything a tool's predictions depend on: suite cells + tool metadata. */
-export function fingerprint(adapter: ToolAdapter, cells: Cell[]): string {
+/** A fingerprint of everything a tool's predictions depend on: suite cells + tool metadata (+ source/identity). */
+export function fingerprint(adapter: ToolAdapter, cells: Cell[], extra = ""): string {
   const h = createHash("sha256");
   h.update(JSON.stringify(adapter.metadata));
   for (const c of cells) h.update(JSON.stringify(c));
+  h.update(extra);
   return h.digest("hex").slice(0, 16);
 }
+
+// Cached raw outputs are stored with the machine's paths replaced, so that another checkout can reuse them.
+const ROOT_MARK = "@@REPO_ROOT@@";
+const WORK_MARK = "@@WORK_DIR@@";
+const hidePaths = (s: string, root: string, work: string) => s.split(work).join(WORK_MARK).split(root).join(ROOT_MARK);
+const showPaths = (s: string, root: string, work: string) => s.split(WORK_MARK).join(work).split(ROOT_MARK).join(root);
 
 function rawPath(rawDir: string, tool: string, cellId: string): string {
   return join(rawDir, tool, `${cellId}.txt`);
@@ -166,16 +191,21 @@ export async function runToolDetailed(adapter: ToolAdapter, suite: Suite, opts: 
   const meta = adapter.metadata;
   const ctx: ToolContext = { suite, workDir: join(opts.workDir, meta.name) };
   const cells = [...suite.cells.values()].sort((a, b) => compareStrings(a.id, b.id));
-  const fp = fingerprint(adapter, cells) + (opts.rerun ? "-rerun" : "") + (opts.fingerprintExtra ? `-${opts.fingerprintExtra}` : "");
+  const keyBase = toolKeyBase(meta, process.env, opts.repoRoot ?? REPO_ROOT);
+  const fp = fingerprint(adapter, cells, baseFingerprint(keyBase)) + (opts.rerun ? "-rerun" : "") + (opts.fingerprintExtra ? `-${opts.fingerprintExtra}` : "");
   const rawOut = opts.rawOutDir ?? opts.rawDir;
   mkdirSync(opts.journalDir, { recursive: true });
   const journal = join(opts.journalDir, `${meta.name}.jsonl`);
   const done = readJournal(journal, fp);
   const avail = await adapter.availability(ctx);
-  const rows: PredictionRow[] = [];
   const recordedWalls = adapter.recordRaw ? readWalls(opts.rawDir, meta.name) : new Map<string, RunStats>();
   const walls = new Map(recordedWalls);
-  const live: string[] = [];
+  const live = new Set<string>();
+  const executor: Executor = opts.executor ?? localExecutor;
+  executor.setRecordedWalls?.(recordedWalls);
+  const roots = { root: resolve(opts.repoRoot ?? REPO_ROOT), work: resolve(opts.workDir) };
+  const locks = new NamedLocks();
+  const running = new Set<string>();
   let consecutiveTimeouts = 0;
   // Counts are out of the cells the tool supports (decided up front; supports() is pure).
   const support = new Map(cells.map((c) => {
@@ -186,23 +216,23 @@ export async function runToolDetailed(adapter: ToolAdapter, suite: Suite, opts: 
     }
   }));
   const total = [...support.values()].filter((s) => s.ok).length;
+  const indexOf = new Map<string, number>();
+  let n = 0;
+  for (const c of cells) if (support.get(c.id)!.ok) indexOf.set(c.id, ++n);
 
   const base = { tool: meta.name, tool_version: meta.version };
-  let i = 0;
-  let index = 0;
-  for (const cell of cells) {
-    i++;
+  let finished = 0;
+  const runCell = async (cell: Cell): Promise<PredictionRow> => {
     const sup = support.get(cell.id)!;
-    if (sup.ok) index++;
+    const index = indexOf.get(cell.id) ?? 0;
     const prior = done.get(cell.id);
     if (prior) {
-      rows.push(prior.row);
       if (prior.raw !== undefined && adapter.recordRaw) {
         writeFileAtomic(rawPath(rawOut, meta.name, cell.id), prior.raw);
         if (prior.stats) walls.set(cell.id, prior.stats);
-        live.push(cell.id);
+        live.add(cell.id);
       }
-      continue;
+      return prior.row;
     }
     const started = performance.now();
     let row: PredictionRow;
@@ -231,21 +261,44 @@ export async function runToolDetailed(adapter: ToolAdapter, suite: Suite, opts: 
         let raw: string | undefined;
         let recordedWall: number | undefined;
         let stats: RunStats | undefined;
+        let store: (() => void) | undefined;
         if (!avail.available && avail.configured) throw new Error(`tool cannot run here: ${avail.reason ?? "unknown"}`);
         if (goesLive) {
-          if (consecutiveTimeouts >= MAX_CONSECUTIVE_TIMEOUTS)
-            throw new Error(`not attempted: the previous ${consecutiveTimeouts} cells of ${meta.name} timed out (see their reasons); fix the tool or raise its time limit`);
-          const prepared = await adapter.prepare(cell, { ...ctx, timeout_s });
-          const inputLines = adapter.inputFiles ? countLines(adapter.inputFiles(prepared)) : undefined;
-          try {
-            raw = await adapter.invoke(prepared, cell, { ...ctx, timeout_s });
-            consecutiveTimeouts = 0;
-          } catch (e) {
-            if (e instanceof ToolRunError && e.timedOut) consecutiveTimeouts++;
-            else consecutiveTimeouts = 0;
-            throw e;
+          const cctx = { ...ctx, timeout_s };
+          const prepared = await adapter.prepare(cell, cctx);
+          const inputs = adapter.inputFiles ? adapter.inputFiles(prepared) : [];
+          const inputLines = adapter.inputFiles ? countLines(inputs) : undefined;
+          const key = opts.cache && adapter.recordRaw ? cellKey(keyBase, cell, suite, inputs, roots) : undefined;
+          const hit = key ? opts.cache!.get(meta.name, key) : undefined;
+          if (hit) {
+            // The same cell, tool, source and inputs ran before: its output is this run's output,
+            // with the time of the run that produced it.
+            raw = showPaths(hit.raw, roots.root, roots.work);
+            stats = { wall_s: hit.wall_s, input_lines: hit.input_lines ?? inputLines };
+          } else {
+            if (consecutiveTimeouts >= MAX_CONSECUTIVE_TIMEOUTS)
+              throw new Error(`not attempted: the previous ${consecutiveTimeouts} cells of ${meta.name} timed out (see their reasons); fix the tool or raise its time limit`);
+            running.add(cell.id);
+            opts.onRunning?.(meta.name, [...running]);
+            try {
+              const invoke = () => withExecutor(executor, () => adapter.invoke(prepared, cell, cctx));
+              raw = await locks.lock(adapter.exclusive?.(prepared), () => (executor.cell ? executor.cell(cell.id, invoke) : invoke()));
+              consecutiveTimeouts = 0;
+            } catch (e) {
+              if (e instanceof ToolRunError && e.timedOut) consecutiveTimeouts++;
+              else consecutiveTimeouts = 0;
+              throw e;
+            } finally {
+              running.delete(cell.id);
+            }
+            stats = { wall_s: (performance.now() - started) / 1000, input_lines: inputLines };
+            if (key) {
+              const k = key;
+              const out = raw;
+              const st = stats;
+              store = () => opts.cache!.put({ key: k, tool: meta.name, cell_id: cell.id, raw: hidePaths(out, roots.root, roots.work), wall_s: st.wall_s, input_lines: st.input_lines });
+            }
           }
-          stats = { wall_s: (performance.now() - started) / 1000, input_lines: inputLines };
         } else if (haveRecord) {
           raw = readFileSync(recorded, "utf8");
           recordedWall = recordedWalls.get(cell.id)?.wall_s;
@@ -258,15 +311,16 @@ export async function runToolDetailed(adapter: ToolAdapter, suite: Suite, opts: 
           if (v === undefined) throw new Error(`tool reported unit '${p.unit}', which is not a unit of metric '${cell.metric}'`);
           if (!(v > 0) || !Number.isFinite(v)) throw new Error(`tool reported a non-positive or non-finite value (${p.value} ${p.unit})`);
           if (stats) {
-            // Recorded only now that the parser accepted it.
+            // Recorded (and cached) only now that the parser accepted it.
+            store?.();
             if (adapter.recordRaw) {
               writeFileAtomic(rawPath(rawOut, meta.name, cell.id), raw);
               walls.set(cell.id, stats);
-              live.push(cell.id);
+              live.add(cell.id);
               journalRaw = raw;
               journalStats = stats;
-            }
-            row = finish({ predicted: v, status: "ok", reason: "" });
+              row = { ...finish({ predicted: v, status: "ok", reason: "" }), wall_s: stats.wall_s };
+            } else row = finish({ predicted: v, status: "ok", reason: "" });
           } else if (recordedWall !== undefined) row = { ...finish({ predicted: v, status: "ok", reason: "re-parsed recorded output" }), wall_s: recordedWall };
           else row = finish({ predicted: v, status: "ok", reason: "re-parsed recorded output (no recorded run time: wall_s is the re-parse time)" });
         }
@@ -274,18 +328,25 @@ export async function runToolDetailed(adapter: ToolAdapter, suite: Suite, opts: 
     } catch (e) {
       row = finish({ predicted: undefined, status: "failed", reason: ((e as Error).message ?? String(e)).split("\n")[0]!.slice(0, 300) });
     }
-    rows.push(row);
     if (row.status !== "failed") appendFileSync(journal, JSON.stringify({ fp, row, raw: journalRaw, stats: journalStats }) + "\n");
     if (sup.ok) opts.onCellDone?.({ tool: meta.name, cellId: cell.id, index, total, live: launched, timeout_s, row });
-    opts.onProgress?.(meta.name, i, cells.length, row);
-  }
-  if (live.length > 0)
+    return row;
+  };
+
+  const jobs = executor.concurrency ?? opts.jobs ?? 1;
+  const rows = await runPool(cells, Math.max(1, Math.min(jobs, cells.length || 1)), runCell, {
+    onDone: (_c, _i, row) => {
+      finished++;
+      opts.onProgress?.(meta.name, finished, cells.length, row);
+    },
+  });
+  if (live.size > 0)
     writeCsvAtomic(
       join(rawOut, meta.name, WALL_FILE),
       WALL_COLUMNS,
       [...walls].sort((a, b) => compareStrings(a[0], b[0])).map(([cell_id, w]) => ({ cell_id, wall_s: fmt(w.wall_s), input_lines: w.input_lines === undefined ? "" : String(w.input_lines) })),
     );
-  return { rows, live };
+  return { rows, live: cells.map((c) => c.id).filter((id) => live.has(id)) };
 }
 
 /** Forget a tool's journal once its rows are safely in results/. */

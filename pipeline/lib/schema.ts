@@ -521,6 +521,14 @@ export const ToolMetadata = z
           })
           .strict()
           .optional(),
+        /**
+         * Resource limits of one launch (pipeline/lib/exec.ts): Docker --memory/--pids-limit, Slurm
+         * --mem. Absent: 8192 MB and 4096 processes.
+         */
+        limits: z
+          .object({ mem_mb: z.number().int().positive().optional(), pids: z.number().int().positive().optional() })
+          .strict()
+          .optional(),
       })
       .strict(),
     /**

@@ -69,6 +69,11 @@ export interface ToolAdapter<Prepared = unknown> {
    * input generated per cell, an ease-of-use measure) and records them beside wall_s.
    */
   inputFiles?(prepared: Prepared): string[];
+  /**
+   * Optional: a resource two live runs must not use at the same time (e.g. a predictor cache the
+   * tool writes); with JOBS > 1, cells naming the same resource run one after another.
+   */
+  exclusive?(prepared: Prepared): string | undefined;
 }
 
 /** Availability of a tool reached through an executable named by an environment variable. */

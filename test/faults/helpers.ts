@@ -79,7 +79,9 @@ export function snapshot(root: string): Record<string, string> {
 
 /** Runs evaluate's command line in-process on `root`; env entries are stubbed for the call. */
 export async function evaluateCli(root: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; err: string }> {
-  for (const [k, v] of Object.entries({ DOCKER_TOOLS: "", RERUN: "", ACCEPT_FAILURES: "", ALLOW_OTHER_BUILD: "", ...env })) vi.stubEnv(k, v);
+  // JOBS=1: the fault matrix asserts serial semantics (which cell hangs, three consecutive timeouts,
+  // one running process group); JOBS > 1 is tested in test/backbone/scale.test.ts.
+  for (const [k, v] of Object.entries({ DOCKER_TOOLS: "", RERUN: "", ACCEPT_FAILURES: "", ALLOW_OTHER_BUILD: "", JOBS: "1", ...env })) vi.stubEnv(k, v);
   let err = "";
   const code = await main(args, { root, quiet: true, err: (s) => (err += s) });
   vi.unstubAllEnvs();
@@ -91,7 +93,7 @@ export async function evaluateCli(root: string, args: string[], env: Record<stri
 export function evaluateProcess(root: string, args: string[], env: Record<string, string>): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; err: string }> } {
   const child = spawn(process.execPath, ["--import", TSX_LOADER, join(REPO, "pipeline/evaluate.ts"), ...args], {
     cwd: root,
-    env: { ...process.env, DOCKER_TOOLS: "", RERUN: "", FORCE_COLOR: "0", ...env },
+    env: { ...process.env, DOCKER_TOOLS: "", RERUN: "", FORCE_COLOR: "0", JOBS: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let err = "";

@@ -611,5 +611,8 @@ export const vidurAdapter: ToolAdapter<Prepared> = {
   // Every cell runs its own simulation (eager and CUDA-graph cells simulate the same step), so that
   // the run time recorded for each cell is that of a real Vidur run.
   invoke: (prepared, cell, ctx) => runVidur(prepared, cell.id, process.env, ctx.timeout_s),
+  // Vidur trains and pickles its predictors into the shared cache directory: with JOBS > 1, runs
+  // sharing it go one after another.
+  exclusive: (prepared) => prepared.cacheDir,
   parse: (raw, cell) => parseRaw(raw, cell),
 };
