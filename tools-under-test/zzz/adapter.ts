@@ -17,6 +17,7 @@ import type { DeviceSpec, Dtype, ModelArch, Op, OperatorSpec, Scenario, Bound } 
 import { ToolMetadata, type Cell, type Hardware, type Model } from "../../pipeline/lib/schema.ts";
 import type { Suite } from "../../pipeline/lib/suite.ts";
 import type { ToolAdapter, Support } from "../../pipeline/lib/tool.ts";
+import { dataflowEstimate, dataflowSupports } from "./dataflow-cells.ts";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 export const metadata = ToolMetadata.parse(parseYaml(readFileSync(`${here}metadata.yaml`, "utf8")));
@@ -84,6 +85,7 @@ export function supports(cell: Cell, suite: Suite): Support {
   const w = cell.workload;
   const hw = suite.hardware.get(cell.hardware);
   if (!hw) return { ok: false, reason: `unknown hardware ${cell.hardware}` };
+  if (hw.dataflow) return dataflowSupports(cell, hw); // spatial accelerators: zzz/dataflow (dataflow-cells.ts)
   if (w.kind === "collective") {
     if (cell.metric !== "latency") return { ok: false, reason: `ZZZ v1 predicts collective latency only, not ${cell.metric}` };
     if (!hw.node.intra_node) return { ok: false, reason: "hardware has no intra-node link description" };
@@ -132,6 +134,7 @@ function summarize(ops: { op: Op; latency_s: number; bound: Bound }[]): { flops:
 /** ZZZ's estimate for a supported cell, with the work it counted. */
 export function estimate(cell: Cell, suite: Suite): Estimate {
   const hw = suite.hardware.get(cell.hardware)!;
+  if (hw.dataflow) return dataflowEstimate(cell, hw);
   const dev = deviceSpec(hw);
   const dt = cell.precision;
   const w = cell.workload;
