@@ -5,7 +5,7 @@ SHELL := /bin/bash
 TSX := node_modules/.bin/tsx
 STAMP := node_modules/.install-stamp
 
-.PHONY: all evaluate test check check-suite check-survey check-paper figures paper measure bench clean deps typecheck
+.PHONY: all evaluate test check check-suite check-survey check-paper figures paper measure bench clean deps typecheck report compare
 
 all: evaluate figures
 
@@ -16,11 +16,26 @@ $(STAMP): package-lock.json package.json
 
 deps: $(STAMP)
 
-## make evaluate: load and validate the suite, run every available tool, write results/.
+## make evaluate: load and validate the suite, run every available tool, stage the outputs,
+## validate them and swap them into results/ in one step (nothing is written on failure).
 ## RERUN=astra-sim,vidur (or all): run those tools live on every cell, not only unrecorded ones.
+## TOOLS=zzz,vidur: run only those tools; the other tools' published rows are kept.
+## ACCEPT_FAILURES=1: publish even when cells failed that had predictions (exit 2 otherwise).
+## ALLOW_OTHER_BUILD=1: run a tool build other than the one pinned in its metadata.yaml.
 ## DOCKER_TOOLS=astra-sim,timeloop: run those tools in their Docker image (pipeline/lib/exec.ts).
 evaluate: deps
-	$(TSX) pipeline/evaluate.ts $(if $(RERUN),--rerun $(RERUN))
+	$(TSX) pipeline/evaluate.ts $(if $(RERUN),--rerun $(RERUN)) $(if $(TOOLS),--tools $(TOOLS))
+	$(TSX) pipeline/decision.ts
+	$(TSX) pipeline/report.ts
+
+## make report: results/report.html, one self-contained page of every result view (Vega, no network).
+report: deps
+	$(TSX) pipeline/report.ts
+
+## make compare: regenerated results/ against the committed reference outputs (exact; RERUN=<tools>:
+## those tools' rows within their live-rerun tolerance, pipeline/lib/compare.ts); prints a table.
+compare: deps
+	$(TSX) pipeline/compare.ts
 
 ## make test: type-check, then the unit and integration tests (vitest).
 test: deps typecheck

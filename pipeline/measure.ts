@@ -40,10 +40,20 @@ import {
   type ModelShape,
 } from "./lib/measured.ts";
 import { protos } from "./gen-cells.ts";
+import { V2_FILES, parseV2, type V2Files } from "./lib/measured-v2.ts";
 
 export const MEASURED_DIR = "suite/ground-truth/measured";
 /** Files of measure.py's --out directory that a set keeps (others, e.g. *.tmp, are not filed). */
-export const SET_FILES = ["measurements.csv", "provenance.json", "vidur/mlp.csv", "vidur/attention.csv", "log.txt", "env.txt", "nvidia-smi.txt"] as const;
+export const SET_FILES = [
+  "measurements.csv",
+  "provenance.json",
+  "vidur/mlp.csv",
+  "vidur/attention.csv",
+  "log.txt",
+  "env.txt",
+  "nvidia-smi.txt",
+  ...V2_FILES.map((f) => f.file),
+] as const;
 
 /**
  * Default measure.py arguments of `make measure`: stop before about 5 minutes; measure the groups whose
@@ -51,11 +61,19 @@ export const SET_FILES = ["measurements.csv", "provenance.json", "vidur/mlp.csv"
  * (slow on 2 cores), so that a budget stop loses the least.
  */
 export const DEFAULT_ARGS = ["--budget-s", "280", "--groups", "ceiling,gemm,attention,pointwise,gpt2,bert,resnet,llama,vidur"];
+/**
+ * Default measure_v2.py arguments (the default script of `make measure`; MEASURE_SCRIPT=v1 runs v1 with
+ * DEFAULT_ARGS): sections in measure_v2.py's order of value (calibration, serving, evaluation, Vidur,
+ * energy), stopping before 10 minutes on the 2-core host.
+ */
+export const DEFAULT_ARGS_V2 = ["--budget-s", "600"];
 
 export interface LoadedSet {
   dir: string;
   provenance: Provenance;
   rows: MeasurementRow[];
+  /** measure_v2.py's extra files (variance, calibration, energy, serving); absent for v1 sets. */
+  v2?: V2Files;
 }
 
 /** Read and validate a set directory; every problem is collected and thrown together. */
@@ -94,8 +112,16 @@ export function loadSet(dir: string): LoadedSet {
         else for (const is of r.error.issues) problems.push(`${csvPath}:${i + 2}: ${is.path.join(".") || "(row)"}: ${is.message}`);
       });
   }
+  let v2: V2Files | undefined;
+  if (provenance?.schema === "measure-provenance/2") {
+    const r = parseV2(dir, (f) => (existsSync(path.join(dir, f)) ? readFileSync(path.join(dir, f), "utf8") : undefined), {
+      measuredKeys: new Set(rows.map((x) => `${x.workload_key}\u0000${x.engine}`)),
+    });
+    problems.push(...r.problems);
+    v2 = r.files;
+  }
   if (problems.length || !provenance) throw new Error(`measured set ${dir} has ${problems.length} problem(s):\n  ${problems.join("\n  ")}`);
-  return { dir, provenance, rows };
+  return { dir, provenance, rows, ...(v2 ? { v2 } : {}) };
 }
 
 function readYamlFile(p: string): unknown {
@@ -141,6 +167,19 @@ function setDirsOf(root: string, hardware: string): string[] {
     .sort();
 }
 
+function v2Lines(set: LoadedSet): string[] {
+  const v = set.v2!;
+  const cvs = v.variance.map((r) => r.cv).sort((a, b) => a - b);
+  const med = cvs.length ? cvs[Math.floor((cvs.length - 1) / 2)]! : NaN;
+  const p = set.provenance as Record<string, unknown>;
+  return [
+    `- variance: ${v.variance.length} timed points in ${String(p.trials ?? "?")} independent trials each; median trial-median CV ${med.toFixed(3)}, max ${cvs.length ? cvs[cvs.length - 1]!.toFixed(3) : "n/a"} (variance.csv)`,
+    `- calibration (role calibration, keys cal.*, never suite cells): ${v.calibration.length} rows (calibration.csv); ${String(p.calibration_points_dropped_as_evaluation_shapes ?? 0)} sweep points dropped because they equal an evaluation shape`,
+    `- serving: ${v.servingRuns.length} runs, ${v.servingRequests.length} requests, server ${String(p.serving_server ?? "?")} (serving/runs.csv, serving/requests.csv)`,
+    `- energy: ${v.energy.length} rows${v.energy.length ? ` (${[...new Set(v.energy.map((e) => e.method))].join(", ")})` : " (no energy counter on this device; see Skipped)"} (energy.csv)`,
+  ];
+}
+
 function readme(set: LoadedSet, hardware: string, rel: string, nGt: number, unmapped: { workload_key: string; engine: string; reason: string }[], note?: string): string {
   const p = set.provenance;
   const engines = [...new Set(set.rows.map((r) => r.engine))].sort();
@@ -157,6 +196,7 @@ function readme(set: LoadedSet, hardware: string, rel: string, nGt: number, unma
     `- attention: ${p.sdpa_available ? "F.scaled_dot_product_attention" : "explicit (matmul, masked softmax, matmul; torch has no scaled_dot_product_attention)"}`,
     `- measured: ${set.rows.length} rows in ${p.wall_s} s${p.stopped_early ? `; STOPPED EARLY: ${p.stopped_early}` : ""}`,
     `- ground truth: ${nGt} rows in ground-truth.csv`,
+    ...(set.v2 ? v2Lines(set) : []),
     "",
     "## Skipped by the script",
     "",
@@ -192,6 +232,7 @@ export function remapHardware(root: string, hardware: string, notes: Map<string,
   const cells = new Map<string, Cell>();
   let gtCount = 0;
   let unmappedCount = 0;
+  let cpuHardwareWritten = false;
   for (const dir of setDirsOf(root, hardware)) {
     const set = loadSet(dir);
     const rel = path.relative(root, dir);
@@ -212,7 +253,11 @@ export function remapHardware(root: string, hardware: string, notes: Map<string,
     writeFileAtomic(path.join(dir, "README.md"), readme(set, hardware, rel, res.groundTruth.length, res.unmapped, note));
     gtCount += res.groundTruth.length;
     unmappedCount += res.unmapped.length;
-    if (set.provenance.device_type === "cpu") {
+    // The CPU hardware file is derived from the OLDEST set only: its ceilings are what the suite's
+    // CPU cells were defined against; later sets (e.g. measure_v2.py's) add ground truth and
+    // calibration rows without moving the hardware description under earlier results.
+    if (set.provenance.device_type === "cpu" && !cpuHardwareWritten) {
+      cpuHardwareWritten = true;
       const hw = cpuHardware(set.provenance, set.rows, rel);
       if ("error" in hw) throw new Error(`${rel}: ${hw.error}`);
       writeFileAtomic(
@@ -239,7 +284,8 @@ export function fileSet(root: string, src: string, note?: string): { hardware: s
   const set = loadSet(src);
   const hw = hardwareIdFor(set.provenance);
   if ("error" in hw) throw new Error(hw.error);
-  if (set.provenance.scale === "tiny") throw new Error(`${src}: a --tiny run is a smoke test, not a measured set`);
+  if (set.provenance.scale === "tiny" || set.provenance.scale === "smoke")
+    throw new Error(`${src}: a --${set.provenance.scale} run is a smoke test, not a measured set`);
   const dest = path.join(root, MEASURED_DIR, hw.id, set.provenance.date_utc.slice(0, 10));
   if (path.resolve(dest) !== path.resolve(src)) {
     for (const f of [...SET_FILES, "ground-truth.csv", "README.md", "NOTES.md"]) rmSync(path.join(dest, f), { force: true });
@@ -262,7 +308,10 @@ async function measureHere(root: string, extra: string[]): Promise<string> {
     throw new Error(`${py} cannot import torch (${probe.stderr.split("\n").pop()}); install the distribution's python3-torch (apt-get install python3-torch python3-torchvision) or set MEASURE_PYTHON`);
   const out = path.join(root, ".work", "measure", new Date().toISOString().replace(/[:.]/g, "-"));
   mkdirSync(out, { recursive: true });
-  const args = ["suite/measure/measure.py", "--out", out, ...(extra.length ? extra : DEFAULT_ARGS)];
+  const v1 = process.env.MEASURE_SCRIPT === "v1";
+  const args = v1
+    ? ["suite/measure/measure.py", "--out", out, ...(extra.length ? extra : DEFAULT_ARGS)]
+    : ["suite/measure/measure_v2.py", "--out", out, ...(extra.length ? extra : DEFAULT_ARGS_V2)];
   console.log(`$ ${py} ${args.join(" ")}`);
   const proc = execa(py, args, { cwd: root, all: true, reject: false });
   const chunks: string[] = [];
@@ -272,7 +321,7 @@ async function measureHere(root: string, extra: string[]): Promise<string> {
   });
   const res = await proc;
   writeFileSync(path.join(out, "log.txt"), chunks.join(""));
-  if (res.exitCode !== 0) throw new Error(`measure.py exited with ${res.exitCode}; see ${out}/log.txt`);
+  if (res.exitCode !== 0) throw new Error(`${args[0]} exited with ${res.exitCode}; see ${out}/log.txt`);
   return out;
 }
 

@@ -8,3 +8,4 @@ export * from "./ir/index.ts";
 export * from "./device/index.ts";
 export * from "./engine/index.ts";
 export * from "./system/index.ts";
+export * from "./service/index.ts";

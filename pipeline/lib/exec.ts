@@ -22,6 +22,34 @@ import { binaryFromEnv, type Availability } from "./tool.ts";
 
 export class ToolRunError extends Error {
   override name = "ToolRunError";
+  /** Set when the launch was killed by its time limit (the runner counts consecutive timeouts). */
+  timedOut = false;
+}
+
+/**
+ * Process groups of the tools running now. Every launch is detached into its own group (so a time
+ * limit kills the tool and its children); Ctrl-C reaches only the terminal's foreground group, so
+ * evaluate's signal handler calls killAllTools() to kill these groups before it exits.
+ */
+const active = new Set<number>();
+
+export function activeToolGroups(): number[] {
+  return [...active];
+}
+
+/** Kills every running tool's whole process group (SIGKILL). Returns how many groups were signalled. */
+export function killAllTools(): number {
+  let n = 0;
+  for (const pgid of active) {
+    try {
+      process.kill(-pgid, "SIGKILL");
+      n++;
+    } catch {
+      // already gone
+    }
+    active.delete(pgid);
+  }
+  return n;
 }
 
 export interface Invocation {
@@ -130,6 +158,7 @@ export async function runProcess(meta: ToolMetadata, inv: Invocation, env: NodeJ
     reject: false,
     stripFinalNewline: false,
   });
+  if (sub.pid !== undefined) active.add(sub.pid);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -139,8 +168,24 @@ export async function runProcess(meta: ToolMetadata, inv: Invocation, env: NodeJ
       sub.kill("SIGKILL");
     }
   }, Math.round(inv.timeout_s * 1000));
-  const r = await sub.finally(() => clearTimeout(timer));
-  if (timedOut) throw new ToolRunError(`timed out after ${inv.timeout_s} s`);
+  const r = await sub.finally(() => {
+    clearTimeout(timer);
+    if (sub.pid !== undefined) {
+      // The tool's own children may outlive it (a wrapper that exits first): kill what is left of
+      // the group, then forget it.
+      try {
+        process.kill(-sub.pid, "SIGKILL");
+      } catch {
+        // the group is gone
+      }
+      active.delete(sub.pid);
+    }
+  });
+  if (timedOut) {
+    const e = new ToolRunError(`timed out after ${inv.timeout_s} s`);
+    e.timedOut = true;
+    throw e;
+  }
   const stdout = String(r.stdout ?? "");
   const stderr = String(r.stderr ?? "");
   if (r.failed && r.exitCode === undefined) throw new ToolRunError(`cannot execute ${file}: ${r.originalMessage ?? r.shortMessage ?? "unknown error"}`.slice(0, 300));

@@ -71,13 +71,13 @@ export type MeasurementRow = z.infer<typeof MeasurementRow>;
 /** provenance.json: the fields the pipeline relies on; measure.py writes more (kept as they are). */
 export const Provenance = z
   .object({
-    schema: z.literal("measure-provenance/1"),
+    schema: z.enum(["measure-provenance/1", "measure-provenance/2"]),
     date_utc: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, "expected an ISO-8601 UTC time, e.g. 2026-11-26T05:11:17Z"),
-    script: z.literal("suite/measure/measure.py"),
+    script: z.enum(["suite/measure/measure.py", "suite/measure/measure_v2.py"]),
     script_sha256: z.string().regex(/^[0-9a-f]{64}$/),
     git_commit: z.string().regex(/^[0-9a-f]{40}$/).nullable(),
     argv: z.array(z.string()),
-    scale: z.enum(["full", "cpu-small", "tiny"]),
+    scale: z.enum(["full", "cpu-small", "tiny", "smoke"]),
     precision: Precision,
     device_type: z.enum(["cpu", "cuda"]),
     device_name: z.string().min(1),

@@ -12,9 +12,17 @@
  * - Live runs record, per cell, the wall time and the lines of input generated (adapter hook
  *   inputFiles) in results/raw/<tool>/wall_s.csv.
  * - Each finished cell is appended to a journal (.work/evaluate/<tool>.jsonl) keyed by the suite's
- *   and the tool's fingerprint, so an interrupted run resumes without redoing finished cells.
+ *   and the tool's fingerprint, so an interrupted run resumes without redoing finished cells. The
+ *   journal keeps a live cell's raw output with its row (the raw output itself is only staged, see
+ *   rawOutDir); failed cells are not journaled, so a resumed run retries them.
+ * - Live raw outputs are recorded only once the parser accepts them, and into `rawOutDir` (the
+ *   staging directory of pipeline/lib/publish.ts during `make evaluate`), never over results/.
+ * - Each live cell has a time limit derived from the recorded wall time (cellTimeout); after
+ *   MAX_CONSECUTIVE_TIMEOUTS cells in a row time out, the tool's remaining live cells fail at once
+ *   instead of each waiting for its limit.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { ToolRunError } from "./exec.ts";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
 import type { Cell, PredictionRow } from "./schema.ts";
@@ -57,12 +65,54 @@ function countLines(files: string[]): number {
 }
 
 export interface RunOptions {
-  rawDir: string; // results/raw
+  rawDir: string; // results/raw: where recorded outputs are read
+  /** Where live raw outputs and wall_s.csv are written (default: rawDir). */
+  rawOutDir?: string;
   journalDir: string; // .work/evaluate
   workDir: string; // .work/tools
   /** Run every supported cell live, even those with a recorded output (RERUN=<tool>). */
   rerun?: boolean;
+  /** Extra fingerprint input (e.g. the identity of the build that runs live). */
+  fingerprintExtra?: string;
   onProgress?: (tool: string, done: number, total: number, row: PredictionRow) => void;
+  /** Called when a cell starts (live: the tool is launched); index counts supported cells only. */
+  onCellStart?: (e: CellEvent) => void;
+  onCellDone?: (e: CellEvent & { row: PredictionRow }) => void;
+}
+
+export interface CellEvent {
+  tool: string;
+  cellId: string;
+  /** 1-based position among the cells the tool supports. */
+  index: number;
+  /** Number of cells the tool supports (not the whole suite). */
+  total: number;
+  live: boolean;
+  timeout_s?: number;
+}
+
+/** Default limits of a live cell: MIN_TIMEOUT_S, or TIMEOUT_FACTOR x the recorded wall time. */
+export const MIN_TIMEOUT_S = 60;
+export const TIMEOUT_FACTOR = 10;
+export const MAX_CONSECUTIVE_TIMEOUTS = 3;
+
+function median(xs: number[]): number | undefined {
+  if (xs.length === 0) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/**
+ * The time limit of one live cell, s: TIMEOUT_FACTOR x the cell's recorded wall time, else x the
+ * tool's recorded median, never under MIN_TIMEOUT_S; undefined when nothing is recorded (the
+ * adapter's own default applies).
+ */
+export function cellTimeout(walls: Map<string, RunStats>, cellId: string): number | undefined {
+  const own = walls.get(cellId)?.wall_s;
+  const base = own ?? median([...walls.values()].map((w) => w.wall_s));
+  if (base === undefined) return undefined;
+  return Math.max(MIN_TIMEOUT_S, Math.ceil(TIMEOUT_FACTOR * base));
 }
 
 /** A fingerprint of everything a tool's predictions depend on: suite cells + tool metadata. */
@@ -77,16 +127,24 @@ function rawPath(rawDir: string, tool: string, cellId: string): string {
   return join(rawDir, tool, `${cellId}.txt`);
 }
 
-function readJournal(path: string, fp: string): Map<string, PredictionRow> {
-  const done = new Map<string, PredictionRow>();
+interface JournalEntry {
+  row: PredictionRow;
+  /** A live cell's raw output and run statistics (re-staged on resume). */
+  raw?: string;
+  stats?: RunStats;
+}
+
+function readJournal(path: string, fp: string): Map<string, JournalEntry> {
+  const done = new Map<string, JournalEntry>();
   if (!existsSync(path)) return done;
   for (const line of readFileSync(path, "utf8").split("\n")) {
     if (!line.trim()) continue;
     try {
-      const entry = JSON.parse(line) as { fp: string; row: unknown };
+      const entry = JSON.parse(line) as { fp: string; row: unknown; raw?: unknown; stats?: RunStats };
       if (entry.fp !== fp) continue;
       const r = PredictionRowSchema.safeParse(entry.row);
-      if (r.success) done.set(r.data.cell_id, r.data);
+      if (!r.success || r.data.status === "failed") continue;
+      done.set(r.data.cell_id, { row: r.data, raw: typeof entry.raw === "string" ? entry.raw : undefined, stats: entry.stats });
     } catch {
       // A torn last line from an interrupted run: ignore it, the cell is redone.
     }
@@ -94,30 +152,62 @@ function readJournal(path: string, fp: string): Map<string, PredictionRow> {
   return done;
 }
 
+export interface ToolRun {
+  rows: PredictionRow[];
+  /** Cells whose raw output was produced live in this run (or a resumed one). */
+  live: string[];
+}
+
 export async function runTool(adapter: ToolAdapter, suite: Suite, opts: RunOptions): Promise<PredictionRow[]> {
+  return (await runToolDetailed(adapter, suite, opts)).rows;
+}
+
+export async function runToolDetailed(adapter: ToolAdapter, suite: Suite, opts: RunOptions): Promise<ToolRun> {
   const meta = adapter.metadata;
   const ctx: ToolContext = { suite, workDir: join(opts.workDir, meta.name) };
   const cells = [...suite.cells.values()].sort((a, b) => compareStrings(a.id, b.id));
-  const fp = fingerprint(adapter, cells) + (opts.rerun ? "-rerun" : "");
+  const fp = fingerprint(adapter, cells) + (opts.rerun ? "-rerun" : "") + (opts.fingerprintExtra ? `-${opts.fingerprintExtra}` : "");
+  const rawOut = opts.rawOutDir ?? opts.rawDir;
   mkdirSync(opts.journalDir, { recursive: true });
   const journal = join(opts.journalDir, `${meta.name}.jsonl`);
   const done = readJournal(journal, fp);
   const avail = await adapter.availability(ctx);
   const rows: PredictionRow[] = [];
-  const walls = adapter.recordRaw ? readWalls(opts.rawDir, meta.name) : new Map<string, RunStats>();
-  let liveRuns = 0;
+  const recordedWalls = adapter.recordRaw ? readWalls(opts.rawDir, meta.name) : new Map<string, RunStats>();
+  const walls = new Map(recordedWalls);
+  const live: string[] = [];
+  let consecutiveTimeouts = 0;
+  // Counts are out of the cells the tool supports (decided up front; supports() is pure).
+  const support = new Map(cells.map((c) => {
+    try {
+      return [c.id, adapter.supports(c, ctx)] as const;
+    } catch (e) {
+      return [c.id, { ok: false as const, reason: `supports() failed: ${(e as Error).message}` }] as const;
+    }
+  }));
+  const total = [...support.values()].filter((s) => s.ok).length;
 
   const base = { tool: meta.name, tool_version: meta.version };
   let i = 0;
+  let index = 0;
   for (const cell of cells) {
     i++;
+    const sup = support.get(cell.id)!;
+    if (sup.ok) index++;
     const prior = done.get(cell.id);
     if (prior) {
-      rows.push(prior);
+      rows.push(prior.row);
+      if (prior.raw !== undefined && adapter.recordRaw) {
+        writeFileAtomic(rawPath(rawOut, meta.name, cell.id), prior.raw);
+        if (prior.stats) walls.set(cell.id, prior.stats);
+        live.push(cell.id);
+      }
       continue;
     }
     const started = performance.now();
     let row: PredictionRow;
+    let journalRaw: string | undefined;
+    let journalStats: RunStats | undefined;
     const finish = (r: Omit<PredictionRow, "wall_s" | "tool" | "tool_version" | "cell_id" | "metric" | "unit">): PredictionRow => ({
       ...base,
       cell_id: cell.id,
@@ -126,30 +216,39 @@ export async function runTool(adapter: ToolAdapter, suite: Suite, opts: RunOptio
       ...r,
       wall_s: (performance.now() - started) / 1000,
     });
+    const recorded = rawPath(opts.rawDir, meta.name, cell.id);
+    const haveRecord = adapter.recordRaw && existsSync(recorded);
+    const goesLive = sup.ok && avail.available && (Boolean(opts.rerun) || !haveRecord);
+    const derived = goesLive ? cellTimeout(recordedWalls, cell.id) : undefined;
+    const timeout_s = goesLive && adapter.timeLimit ? adapter.timeLimit(derived) : derived;
+    // "live" in progress events: an external tool is launched (ZZZ, a library, always computes).
+    const launched = goesLive && adapter.recordRaw;
+    if (sup.ok) opts.onCellStart?.({ tool: meta.name, cellId: cell.id, index, total, live: launched, timeout_s });
     try {
-      const support = adapter.supports(cell, ctx);
-      if (!support.ok) {
-        row = finish({ predicted: undefined, status: "not-run", reason: support.reason });
+      if (!sup.ok) {
+        row = finish({ predicted: undefined, status: "not-run", reason: sup.reason });
       } else {
         let raw: string | undefined;
         let recordedWall: number | undefined;
-        let live = false;
-        const recorded = rawPath(opts.rawDir, meta.name, cell.id);
-        const haveRecord = adapter.recordRaw && existsSync(recorded);
+        let stats: RunStats | undefined;
         if (!avail.available && avail.configured) throw new Error(`tool cannot run here: ${avail.reason ?? "unknown"}`);
-        if (avail.available && (opts.rerun || !haveRecord)) {
-          const prepared = await adapter.prepare(cell, ctx);
+        if (goesLive) {
+          if (consecutiveTimeouts >= MAX_CONSECUTIVE_TIMEOUTS)
+            throw new Error(`not attempted: the previous ${consecutiveTimeouts} cells of ${meta.name} timed out (see their reasons); fix the tool or raise its time limit`);
+          const prepared = await adapter.prepare(cell, { ...ctx, timeout_s });
           const inputLines = adapter.inputFiles ? countLines(adapter.inputFiles(prepared)) : undefined;
-          raw = await adapter.invoke(prepared, cell, ctx);
-          live = true;
-          if (adapter.recordRaw) {
-            writeFileAtomic(recorded, raw);
-            walls.set(cell.id, { wall_s: (performance.now() - started) / 1000, input_lines: inputLines });
-            liveRuns++;
+          try {
+            raw = await adapter.invoke(prepared, cell, { ...ctx, timeout_s });
+            consecutiveTimeouts = 0;
+          } catch (e) {
+            if (e instanceof ToolRunError && e.timedOut) consecutiveTimeouts++;
+            else consecutiveTimeouts = 0;
+            throw e;
           }
+          stats = { wall_s: (performance.now() - started) / 1000, input_lines: inputLines };
         } else if (haveRecord) {
           raw = readFileSync(recorded, "utf8");
-          recordedWall = walls.get(cell.id)?.wall_s;
+          recordedWall = recordedWalls.get(cell.id)?.wall_s;
         }
         if (raw === undefined) {
           row = finish({ predicted: undefined, status: "not-run", reason: `tool not available here (${avail.reason ?? "unknown"}) and no recorded output` });
@@ -158,8 +257,17 @@ export async function runTool(adapter: ToolAdapter, suite: Suite, opts: RunOptio
           const v = convertToCellUnit(cell, p.value, p.unit);
           if (v === undefined) throw new Error(`tool reported unit '${p.unit}', which is not a unit of metric '${cell.metric}'`);
           if (!(v > 0) || !Number.isFinite(v)) throw new Error(`tool reported a non-positive or non-finite value (${p.value} ${p.unit})`);
-          if (live) row = finish({ predicted: v, status: "ok", reason: "" });
-          else if (recordedWall !== undefined) row = { ...finish({ predicted: v, status: "ok", reason: "re-parsed recorded output" }), wall_s: recordedWall };
+          if (stats) {
+            // Recorded only now that the parser accepted it.
+            if (adapter.recordRaw) {
+              writeFileAtomic(rawPath(rawOut, meta.name, cell.id), raw);
+              walls.set(cell.id, stats);
+              live.push(cell.id);
+              journalRaw = raw;
+              journalStats = stats;
+            }
+            row = finish({ predicted: v, status: "ok", reason: "" });
+          } else if (recordedWall !== undefined) row = { ...finish({ predicted: v, status: "ok", reason: "re-parsed recorded output" }), wall_s: recordedWall };
           else row = finish({ predicted: v, status: "ok", reason: "re-parsed recorded output (no recorded run time: wall_s is the re-parse time)" });
         }
       }
@@ -167,16 +275,17 @@ export async function runTool(adapter: ToolAdapter, suite: Suite, opts: RunOptio
       row = finish({ predicted: undefined, status: "failed", reason: ((e as Error).message ?? String(e)).split("\n")[0]!.slice(0, 300) });
     }
     rows.push(row);
-    appendFileSync(journal, JSON.stringify({ fp, row }) + "\n");
+    if (row.status !== "failed") appendFileSync(journal, JSON.stringify({ fp, row, raw: journalRaw, stats: journalStats }) + "\n");
+    if (sup.ok) opts.onCellDone?.({ tool: meta.name, cellId: cell.id, index, total, live: launched, timeout_s, row });
     opts.onProgress?.(meta.name, i, cells.length, row);
   }
-  if (liveRuns > 0)
+  if (live.length > 0)
     writeCsvAtomic(
-      join(opts.rawDir, meta.name, WALL_FILE),
+      join(rawOut, meta.name, WALL_FILE),
       WALL_COLUMNS,
       [...walls].sort((a, b) => compareStrings(a[0], b[0])).map(([cell_id, w]) => ({ cell_id, wall_s: fmt(w.wall_s), input_lines: w.input_lines === undefined ? "" : String(w.input_lines) })),
     );
-  return rows;
+  return { rows, live };
 }
 
 /** Forget a tool's journal once its rows are safely in results/. */

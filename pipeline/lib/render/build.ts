@@ -30,6 +30,7 @@ import { evaluationNumbers } from "./evaluation-numbers.ts";
 import { latexEscape } from "./latex.ts";
 import { toolLabel } from "./style.ts";
 import { BIB_FILES } from "./paper-check.ts";
+import { appendixTex, artifactMarkdown } from "./artifact.ts";
 
 export interface BuildOptions {
   /** Repository root holding results/ and suite/ (the data). */
@@ -197,6 +198,14 @@ export async function buildAll(o: BuildOptions): Promise<BuildResult> {
 
   const bib = bibliographyTex(o.dataRoot);
   writeFileAtomic(join(genOut, "bibliography.tex"), bib.tex);
+
+  // ---- the artifact appendix (paper/generated/appendix.tex, ARTIFACT.md)
+  const makefilePath = join(o.dataRoot, "Makefile");
+  if (existsSync(makefilePath)) {
+    const art = { figures, tables: tables.map(({ tex: _t, ...t }) => t), numbers, makefile: readFileSync(makefilePath, "utf8") };
+    writeFileAtomic(join(genOut, "appendix.tex"), appendixTex(art));
+    writeFileAtomic(join(o.outRoot, "ARTIFACT.md"), artifactMarkdown(art));
+  }
 
   const surveyTables = survey.files.filter((f) => f.name !== "claims").map((f) => ({ name: f.name, hasData: f.hasData, rows: f.rows, inputs: [f.name === "tools-ease" ? "results/tools.csv" : "taxonomy/works"] }));
   return { figures, tables: tables.map(({ tex: _t, ...t }) => t), surveyTables, numbers, problems, bibFiles: bib.files };
