@@ -4,7 +4,9 @@
  * of 9 passes after a warm-up, and the median CPU time of the process per pass, which other load on
  * a shared host does not inflate; the target is checked on the CPU time);
  * (1b) one 512-GPU GPT-3 175B training step through the adapter (median of 50 after 10 warm-ups; issue 14: < 10 ms);
- * (2) the whole `make evaluate` pipeline as a fresh process (median of 3). Prints a table.
+ * (1c) ZZZ's dataflow layer: the five AlexNet CONV layers on Eyeriss with mapping search (first run, and
+ * median of 3 after it; issue 16: < 1 s); (2) the whole `make evaluate` pipeline as a fresh process
+ * (median of 3). Prints a table.
  * Targets: ZZZ < 50 ms over the suite (issue 13); make evaluate < 60 s on 2 cores with a warm npm cache;
  * (issue 21) a warm re-run of make evaluate on an unchanged tree < 5 s (median of 3).
  */
@@ -13,6 +15,7 @@ import { loadSuite } from "./lib/suite.ts";
 import { estimate, supports } from "../tools-under-test/zzz/adapter.ts";
 import { clearSystemCache } from "../tools-under-test/zzz/system-cells.ts";
 import { median } from "./lib/metrics.ts";
+import { dataflowEstimate } from "../tools-under-test/zzz/dataflow-cells.ts";
 
 const suite = loadSuite(".");
 const cells = [...suite.cells.values()];
@@ -51,6 +54,15 @@ if (stepCell) {
     stepTimes.push((performance.now() - t) / 1000);
   }
 }
+// (1c) AlexNet CONV1-5 on Eyeriss, ZZZ's mapper and model, in-process (issue 16: < 1 s for the five)
+const alexnet = cells.filter((c) => /^eyeriss\.alexnet-conv[1-5]\./.test(c.id));
+const alexnetPass = () => {
+  const t = performance.now();
+  for (const c of alexnet) dataflowEstimate(c, suite.hardware.get(c.hardware)!);
+  return (performance.now() - t) / 1000;
+};
+const alexnetFirst = alexnet.length ? alexnetPass() : 0;
+const alexnetWarm = alexnet.length ? median(Array.from({ length: 3 }, alexnetPass)) : 0;
 const evals: number[] = [];
 for (let i = 0; i < 3; i++) {
   const t = performance.now();
@@ -75,6 +87,12 @@ console.table([
   { what: `ZZZ v2 microbench over the suite (${zzz[0]!.n} of ${cells.length} cells predicted)`, median_s: Number(zs.toFixed(4)), min_s: Number(zmin.toFixed(4)), cpu_median_s: Number(zcpu.toFixed(4)), target_s: 0.05, ok: zcpu < 0.05 },
   ...(stepTimes.length
     ? [{ what: "ZZZ: one 512-GPU GPT-3 175B training step (tp 4 x pp 8 x dp 16)", median_s: Number(median(stepTimes).toFixed(5)), target_s: 0.01, ok: median(stepTimes) < 0.01 }]
+    : []),
+  ...(alexnet.length
+    ? [
+        { what: `ZZZ dataflow: AlexNet CONV1-5 on Eyeriss with mapping search, first run (${alexnet.length} layers)`, median_s: Number(alexnetFirst.toFixed(3)), target_s: 1, ok: alexnetFirst < 1 },
+        { what: "ZZZ dataflow: the same, median of 3 further runs", median_s: Number(alexnetWarm.toFixed(3)), target_s: 1, ok: alexnetWarm < 1 },
+      ]
     : []),
   { what: "evaluate pipeline (tsx pipeline/evaluate.ts --fresh, new process)", median_s: Number(es.toFixed(2)), target_s: 60, ok: es < 60 },
   { what: "warm re-run of make evaluate on an unchanged tree", median_s: Number(ws.toFixed(2)), target_s: 5, ok: ws < 5 },

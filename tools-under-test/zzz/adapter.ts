@@ -42,6 +42,7 @@ import { loadZzzData } from "../../pipeline/lib/zzz-data.ts";
 import { ToolMetadata, type Cell, type Hardware, type Model } from "../../pipeline/lib/schema.ts";
 import type { Suite } from "../../pipeline/lib/suite.ts";
 import type { ToolAdapter, Support } from "../../pipeline/lib/tool.ts";
+import { dataflowEstimate, dataflowSupports } from "./dataflow-cells.ts";
 import { systemSupports, systemEstimate } from "./system-cells.ts";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -121,6 +122,7 @@ export function supports(cell: Cell, suite: Suite): Support {
   const w = cell.workload;
   const hw = suite.hardware.get(cell.hardware);
   if (!hw) return { ok: false, reason: `unknown hardware ${cell.hardware}` };
+  if (hw.dataflow) return dataflowSupports(cell, hw); // spatial accelerators: zzz/dataflow (dataflow-cells.ts)
   const sys = systemSupports(cell, suite); // system layer: collectives, training, multi-GPU inference
   if (sys) return sys;
   if (w.kind === "collective") {
@@ -172,6 +174,7 @@ function summarize(ops: { op: Op; latency_s: number; bound: Bound }[]): { flops:
 /** ZZZ v1's estimate (per-operator roofline, 5 us launch each, fused graph): the ablation's baseline. */
 export function estimateV1(cell: Cell, suite: Suite): Estimate {
   const hw = suite.hardware.get(cell.hardware)!;
+  if (hw.dataflow) return dataflowEstimate(cell, hw);
   const dev = deviceSpec(hw);
   const dt = cell.precision;
   const w = cell.workload;

@@ -18,6 +18,7 @@ import {
   type Mapping,
   type SpatialLoop,
   type TemporalLoop,
+  searchMapping,
 } from "../../zzz/dataflow/index.ts";
 
 /** The hardware file's dataflow block as a zzz/dataflow architecture (no energies: see energyOf). */
@@ -44,6 +45,13 @@ export function archOf(hw: Hardware): Arch {
       // The backing store holds everything; elsewhere Timeloop's mapper decides what the
       // architecture's constraints leave open.
       may_bypass: l.class === "dram" ? [] : all.filter((ds) => !l.bypass.includes(ds) && !l.keep.includes(ds)),
+    })),
+    constraints: d.constraints.map((c) => ({
+      level: c.target,
+      kind: c.type,
+      factors: Object.fromEntries([...(c.factors ?? "").matchAll(/([CKRSPQN])(\d+)/g)].map((m) => [m[1]!, Number(m[2])])) as Partial<Record<Dim, number>>,
+      permutation: c.permutation === undefined ? undefined : ([...c.permutation.replace(/ /g, "")] as Dim[]),
+      split: c.split,
     })),
   };
 }
@@ -139,4 +147,60 @@ export function timeloopMapping(raw: string, arch: Arch): Mapping {
   if (names.join(",") !== expected.join(","))
     throw new Error(`Timeloop stats levels (${names.join(", ")}) differ from architecture ${arch.name} (${expected.join(", ")})`);
   return levels.map((l) => ({ temporal: l.temporal, spatial: l.spatial, keep: DATA_SPACES.filter((ds) => l.data[ds] !== undefined) }));
+}
+
+// ---------------------------------------------------------------- ZZZ's prediction of an accelerator cell
+
+export interface DataflowEstimate {
+  value: number;
+  unit: string;
+  flops: number;
+  bytes: number;
+  latency_s: number;
+  bound: "compute" | "memory";
+  detail: string;
+}
+
+/** Whether ZZZ's dataflow layer predicts the cell (its hardware has a dataflow block), and why not. */
+export function dataflowSupports(cell: Cell, hw: Hardware): { ok: true } | { ok: false; reason: string } {
+  if (!hw.dataflow) return { ok: false, reason: `${hw.id} has no dataflow architecture` };
+  if (!hw.boost_clock_hz) return { ok: false, reason: `${hw.id} has no clock (boost_clock_hz): cycles cannot be turned into seconds` };
+  const w = cell.workload;
+  if (w.kind !== "gemm" && w.kind !== "conv2d") return { ok: false, reason: `ZZZ's dataflow layer maps conv2d and GEMM layers; workload '${w.kind}' is not one` };
+  if (cell.metric !== "latency") return { ok: false, reason: `ZZZ's dataflow layer predicts the latency of one layer, not ${cell.metric}` };
+  if (cell.n_devices !== 1) return { ok: false, reason: "ZZZ's dataflow layer models one accelerator" };
+  return { ok: true };
+}
+
+const MAPPING_TEXT = (m: Mapping, arch: Arch) =>
+  m
+    .map((l, lv) => {
+      const t = l.temporal.map((x) => `${x.dim}${x.bound}`).join(" ");
+      const s = l.spatial.map((x) => `${x.dim}${x.bound}${x.axis}`).join(" ");
+      return `${arch.levels[lv]!.name}[${[t, s && `s:${s}`].filter(Boolean).join(" ")}]`;
+    })
+    .join(" ");
+
+/** ZZZ's own mapper on the cell's layer; latency = cycles x groups / clock. */
+export function dataflowEstimate(cell: Cell, hw: Hardware): DataflowEstimate {
+  const arch = archOf(hw);
+  const w = workloadOf(cell);
+  const r = searchMapping(w, arch);
+  const e = r.evaluation;
+  const latency = (e.cycles * w.repeats) / hw.boost_clock_hz!.value;
+  const backing = e.levels[e.levels.length - 1]!;
+  const words = DATA_SPACES.reduce((s, ds) => {
+    const d = backing.data[ds];
+    return s + (d ? (d.reads + d.updates) * d.utilized_instances : 0);
+  }, 0);
+  const wordBytes = arch.levels[arch.levels.length - 1]!.word_bits / 8;
+  return {
+    value: latency,
+    unit: "s",
+    flops: 2 * e.macs * w.repeats,
+    bytes: words * wordBytes * w.repeats,
+    latency_s: latency,
+    bound: e.bound_by === backing.name ? "memory" : "compute",
+    detail: `cycles ${e.cycles} x ${w.repeats}; utilization ${e.utilization.toFixed(3)}; bound by ${e.bound_by}; ${r.evaluated} mappings evaluated${r.exhaustive ? "" : " (sampled)"}; ${MAPPING_TEXT(r.mapping, arch)}`,
+  };
 }

@@ -53,21 +53,6 @@ export function nestOf(mapping: Mapping): NestLoop[] {
   return out;
 }
 
-/** accesses at one multicast factor; scatter = how many distinct deliveries */
-interface AccessEntry {
-  accesses: number;
-  scatter: number;
-}
-type AccessStats = Map<number, AccessEntry>;
-
-function addAccess(s: AccessStats, multicast: number, accesses: number, scatter: number): void {
-  const e = s.get(multicast);
-  if (e) {
-    e.accesses += accesses;
-    e.scatter += scatter;
-  } else s.set(multicast, { accesses, scatter });
-}
-
 export interface NestAnalysis {
   loops: NestLoop[];
   /** per storage level and data space: Timeloop's per-instance stats (absent when bypassed) */
@@ -85,209 +70,211 @@ export function analyzeNest(w: LoopNestWorkload, arch: Arch, mapping: Mapping): 
   const proj = projections(w);
   const coefs = DATA_SPACES.map((ds) => proj[ds]);
 
-  // ---- nest properties (InitNumSpatialElems, InitStorageBoundaries, InitSpatialFanouts, InitPerLevelDimScales)
-  const boundary = loops.map((l, i) => i === n - 1 || loops[i + 1]!.level !== l.level);
-  const master = loops.map((l, i) => l.spatial !== "" && (i === n - 1 || loops[i + 1]!.spatial === "" || loops[i + 1]!.level !== l.level));
-  const numSpatialElems = new Array<number>(n);
-  {
-    let product = 1;
-    for (let i = n - 1; i >= 0; i--) {
-      numSpatialElems[i] = product;
-      if (loops[i]!.spatial !== "") product *= loops[i]!.end;
-    }
+  // ---- per level: first loop, boundary (outermost) loop, spatial master (outermost spatial) loop
+  const first = new Array<number>(nLevels).fill(-1);
+  const last = new Array<number>(nLevels).fill(-1);
+  const masterOf = new Array<number>(nLevels).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const l = loops[i]!;
+    if (first[l.level] === -1) first[l.level] = i;
+    last[l.level] = i;
+    if (l.spatial !== "") masterOf[l.level] = i;
   }
-  const fanout = loops.map((l, i) => {
-    if (!master[i]) return 1;
-    let f = 1;
-    for (let j = i; j >= 0 && loops[j]!.spatial !== "" && loops[j]!.level === l.level; j--) f *= loops[j]!.end;
-    return f;
-  });
-  const vstride: number[][] = [];
+  for (let lv = 0; lv < nLevels; lv++) if (first[lv] === -1) throw new Error(`level ${arch.levels[lv]!.name} has no loops`);
+  if (loops[first[0]!]!.spatial !== "") throw new Error(`level ${arch.levels[0]!.name}: spatial loops below the innermost storage level are not modelled`);
+
+  // ---- index strides and the extent of the loops at and below each loop (InitPerLevelDimScales)
+  const vstride: number[] = new Array(n); // stride of loop i in its own dimension
   const moldHigh: number[][] = [];
   {
     const scale = new Array<number>(ND).fill(1);
     for (let i = 0; i < n; i++) {
-      vstride.push([...scale]);
+      vstride[i] = scale[loops[i]!.dim]!;
       scale[loops[i]!.dim]! *= loops[i]!.end;
-      moldHigh.push(scale.map((s) => s - 1));
+      moldHigh.push(scale.map((x) => x - 1));
     }
   }
-
-  // ---- tiles and their deltas
-  // The working set at loop i is the box of loop indices [0, moldHigh[i]] placed by the loops
-  // above; it projects to one box per data space. Along the iterations of the temporal loops
-  // above a boundary loop b, consecutive working sets differ by a translation that depends only on
-  // the loop that advances (the "carry" loop c: one step of c, the loops between b and c back to
-  // 0), so the words a level receives are its first tile plus, per carry loop, (times c advances)
-  // x |T \ (T + shift)|. This counts every iteration, as Timeloop's delta analysis does.
-  const project = (ds: number, hiIncl: number[]): { lo: number[]; len: number[] } => {
+  /** lengths of the box of data space ds touched by the loops at and below loop i */
+  const tileLen = (ds: number, i: number): number[] => {
     const rows = coefs[ds]!;
-    const len = rows.map((r) => r.reduce((s, c, d) => s + c * hiIncl[d]!, 0) + 1);
-    return { lo: rows.map(() => 0), len };
-  };
-  const sizeOf = (len: number[]) => len.reduce((p, l) => p * l, 1);
-  const tileSize = (i: number): number[] => DATA_SPACES.map((_, ds) => sizeOf(project(ds, moldHigh[i]!).len));
-
-  /** Words of each data space the level whose boundary loop is b receives over the whole run (per instance). */
-  function receives(b: number): number[] {
-    const above = loops.map((l, i) => ({ ...l, i })).filter((l) => l.i > b && l.spatial === "");
-    const out: number[] = [];
-    for (let ds = 0; ds < NDS; ds++) {
-      const rows = coefs[ds]!;
-      const len = project(ds, moldHigh[b]!).len;
-      let total = sizeOf(len);
-      // outer product of ends of the loops outside c
-      for (let k = 0; k < above.length; k++) {
-        const c = above[k]!;
-        let times = c.end - 1;
-        for (let m = k + 1; m < above.length; m++) times *= above[m]!.end;
-        if (times === 0) continue;
-        // displacement in loop-index space: +1 step of c, -(end-1) steps of each loop between b and c
-        const disp = new Array<number>(ND).fill(0);
-        disp[c.dim]! += vstride[c.i]![c.dim]!;
-        for (let m = 0; m < k; m++) disp[above[m]!.dim]! -= (above[m]!.end - 1) * vstride[above[m]!.i]![above[m]!.dim]!;
-        let overlap = 1;
-        for (let r = 0; r < rows.length; r++) {
-          const shift = Math.abs(rows[r]!.reduce((s, cf, d) => s + cf * disp[d]!, 0));
-          overlap *= Math.max(0, len[r]! - shift);
-        }
-        // Reuse of a partly overlapping tile only from the innermost loop above (see the header).
-        const wraps = above.slice(0, k).some((m) => m.end > 1);
-        total += times * (wraps && overlap < sizeOf(len) ? sizeOf(len) : sizeOf(len) - overlap);
-      }
-      out.push(total);
+    const mh = moldHigh[i]!;
+    const out = new Array<number>(rows.length);
+    for (let r = 0; r < rows.length; r++) {
+      let s = 1;
+      const row = rows[r]!;
+      for (let d = 0; d < ND; d++) s += row[d]! * mh[d]!;
+      out[r] = s;
     }
     return out;
-  }
+  };
+  const prod = (xs: number[]) => {
+    let p = 1;
+    for (const x of xs) p *= x;
+    return p;
+  };
 
-  const computeSteps = loops.reduce((p, l) => (l.spatial === "" ? p * l.end : p), 1);
-  type Access = { access: AccessStats[]; maxSize: number[] };
-  const st: Access[] = loops.map(() => ({ access: DATA_SPACES.map(() => new Map()), maxSize: new Array(NDS).fill(0) }));
-  for (let i = 0; i < n; i++) if (boundary[i] || master[i]) st[i]!.maxSize = tileSize(i);
-  for (let lv = 0; lv < nLevels; lv++) {
-    const first = loops.findIndex((l) => l.level === lv);
-    if (lv === 0) {
-      if (loops[first]!.spatial !== "") throw new Error(`level ${arch.levels[0]!.name}: spatial loops below the innermost storage level are not modelled`);
-      for (let ds = 0; ds < NDS; ds++) addAccess(st[first]!.access[ds]!, 1, computeSteps, 1);
-      continue;
-    }
-    const b = first - 1; // boundary loop of the level below
-    const f = receives(b);
-    if (loops[first]!.spatial === "") {
-      for (let ds = 0; ds < NDS; ds++) addAccess(st[first]!.access[ds]!, 1, f[ds]!, 1);
-      continue;
-    }
-    // spatial fan-out: instances whose deltas are translations by the same vector get one multicast
-    let mi = first;
-    while (mi + 1 < n && loops[mi + 1]!.spatial !== "" && loops[mi + 1]!.level === lv) mi++;
-    const j = first;
-    const group = loops.slice(j, mi + 1).map((l, k) => ({ ...l, stride: vstride[j + k]![l.dim]! }));
-    for (let ds = 0; ds < NDS; ds++) {
-      if (f[ds]! === 0) continue;
-      const rows = coefs[ds]!;
-      const counts = new Map<string, number>();
-      const idx = new Array<number>(group.length).fill(0);
-      for (;;) {
-        const t = rows.map((r) => group.reduce((s, g, k) => s + idx[k]! * g.stride * r[g.dim]!, 0));
-        const key = t.join(",");
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-        let k = 0;
-        while (k < group.length && ++idx[k]! >= group[k]!.end) idx[k++] = 0;
-        if (k === group.length) break;
+  // ---- what each level receives (see the header)
+  const temporal: number[] = [];
+  for (let i = 0; i < n; i++) if (loops[i]!.spatial === "" && loops[i]!.end > 1) temporal.push(i);
+  function receives(b: number, ds: number): number {
+    const above = temporal.filter((i) => i > b);
+    const len = tileLen(ds, b);
+    const size = prod(len);
+    const rows = coefs[ds]!;
+    let total = size;
+    let times = 1;
+    for (const i of above) times *= loops[i]!.end;
+    // carry at above[k]: advances (end - 1) x (product of the ends outside it) times
+    const wrap = new Array<number>(ND).fill(0); // index displacement of the loops inside the carry, wrapping back
+    for (let k = 0; k < above.length; k++) {
+      const c = loops[above[k]!]!;
+      times /= c.end;
+      const advances = (c.end - 1) * times;
+      let overlap = 1;
+      for (let r = 0; r < rows.length && overlap > 0; r++) {
+        const row = rows[r]!;
+        let shift = row[c.dim]! * vstride[above[k]!]!;
+        for (let d = 0; d < ND; d++) shift -= row[d]! * wrap[d]!;
+        overlap *= Math.max(0, len[r]! - Math.abs(shift));
       }
-      for (const m of counts.values()) addAccess(st[mi]!.access[ds]!, m, f[ds]!, 1);
+      // partial reuse only from the innermost loop above; after a wrap a moved tile comes whole
+      total += advances * (k > 0 ? (overlap === size ? 0 : size) : size - overlap);
+      wrap[c.dim]! += (c.end - 1) * vstride[above[k]!]!;
     }
+    return total;
   }
-  const state = st;
 
-  // ---- collapse per data space into storage levels (CollapseDataMovementNest, legacy RMW)
+  const computeSteps = temporal.reduce((p, i) => p * loops[i]!.end, 1);
+  const numSpatialAbove = (i: number) => {
+    let p = 1;
+    for (let j = i + 1; j < n; j++) if (loops[j]!.spatial !== "") p *= loops[j]!.end;
+    return p;
+  };
+
   const levels: Partial<Record<DataSpace, DataSpaceLevelStats>>[] = arch.levels.map(() => ({}));
-  const valid = loops.map((l, i) => l.spatial === "" || master[i]);
   for (let ds = 0; ds < NDS; ds++) {
     const name = DATA_SPACES[ds]!;
-    type Tile = { size: number; access: AccessStats; content: number; replication: number; fanout: number; innerMaster: boolean; innerSize: number; partition: number; pas: number };
-    const tiles: Tile[] = [];
+    // per level: tile size, accesses from the level below as [multicast, words], fan-out, ...
+    const size: number[] = [];
+    const access: [number, number][][] = [];
+    const content: number[] = [];
+    const fan: number[] = [];
+    const innerSize: number[] = [];
+    const replication: number[] = [];
     for (let lv = 0; lv < nLevels; lv++) {
-      const idxs = loops.map((_, i) => i).filter((i) => loops[i]!.level === lv && valid[i]);
-      const inner = idxs[0]!;
-      const outer = idxs[idxs.length - 1]!;
-      const access = new Map([...state[inner]!.access[ds]!].map(([k, v]) => [k, { ...v }]));
-      tiles.push({
-        size: state[outer]!.maxSize[ds]!,
-        access,
-        content: [...access.values()].reduce((s, e) => s + e.accesses, 0),
-        replication: numSpatialElems[outer]!,
-        fanout: fanout[inner]!,
-        innerMaster: master[inner]!,
-        innerSize: state[inner]!.maxSize[ds]!,
-        partition: 0,
-        pas: 0,
-      });
+      size.push(prod(tileLen(ds, last[lv]!)));
+      replication.push(numSpatialAbove(last[lv]!));
+      const m = masterOf[lv]!;
+      innerSize.push(m >= 0 ? prod(tileLen(ds, m)) : 0);
+      let acc: [number, number][];
+      if (lv === 0) acc = [[1, computeSteps]];
+      else {
+        const f = receives(first[lv]! - 1, ds);
+        if (m < 0) acc = [[1, f]];
+        else if (f === 0) acc = [];
+        else {
+          // instances whose deltas are translations by the same vector share one multicast
+          const rows = coefs[ds]!;
+          const group: { dim: number; end: number; stride: number }[] = [];
+          for (let j = first[lv]!; j <= m; j++) group.push({ dim: loops[j]!.dim, end: loops[j]!.end, stride: vstride[j]! });
+          // key: the translation vector in mixed radix (each coordinate's shift is < its radix)
+          const radix = rows.map((row) => 1 + group.reduce((t, g) => t + (g.end - 1) * g.stride * row[g.dim]!, 0));
+          const counts = new Map<number, number>();
+          const idx = new Array<number>(group.length).fill(0);
+          for (;;) {
+            let key = 0;
+            for (let r = 0; r < rows.length; r++) {
+              const row = rows[r]!;
+              let t = 0;
+              for (let g = 0; g < group.length; g++) t += idx[g]! * group[g]!.stride * row[group[g]!.dim]!;
+              key = key * radix[r]! + t;
+            }
+            counts.set(key, (counts.get(key) ?? 0) + 1);
+            let k = 0;
+            while (k < group.length && ++idx[k]! >= group[k]!.end) idx[k++] = 0;
+            if (k === group.length) break;
+          }
+          const byMc = new Map<number, number>();
+          for (const mc of counts.values()) byMc.set(mc, (byMc.get(mc) ?? 0) + f);
+          acc = [...byMc.entries()];
+        }
+      }
+      access.push(acc);
+      content.push(acc.reduce((s, [, a]) => s + a, 0));
+      fan.push(m >= 0 ? group_product(loops, first[lv]!, m) : 1);
     }
-    // partition sizes
-    let part = tiles[nLevels - 1]!.size;
-    tiles[nLevels - 1]!.partition = part;
+    // partition sizes (ComputePartitionSizes)
+    const partition = new Array<number>(nLevels).fill(0);
+    let part = size[nLevels - 1]!;
+    partition[nLevels - 1] = part;
     for (let lv = nLevels - 2; lv >= 0; lv--) {
-      const parent = tiles[lv + 1]!;
-      const denom = parent.innerMaster ? parent.innerSize : tiles[lv]!.size;
-      if (denom !== 0) part = Math.floor((part * tiles[lv]!.size) / denom);
-      tiles[lv]!.partition = part;
+      const denom = masterOf[lv + 1]! >= 0 ? innerSize[lv + 1]! : size[lv]!;
+      if (denom !== 0) part = Math.floor((part * size[lv]!) / denom);
+      partition[lv] = part;
     }
-    // parent access share
+    // each level's share of its parent's reads (ComputeParentAccessShare)
+    const pas = new Array<number>(nLevels).fill(0);
     for (let lv = 0; lv < nLevels; lv++) {
-      const t = tiles[lv]!;
-      if (t.size === 0) continue;
+      if (size[lv] === 0) continue;
       let o = lv + 1;
-      while (o < nLevels && tiles[o]!.size === 0) o++;
+      while (o < nLevels && size[o] === 0) o++;
       if (o === nLevels) continue;
-      for (const [mc, e] of tiles[o]!.access) t.pas += (e.accesses * mc) / tiles[o]!.fanout;
+      for (const [mc, a] of access[o]!) pas[lv]! += (a * mc) / fan[o]!;
     }
-    // masking (bypass)
+    // bypassed levels fold into their parent (MaskTiles)
     const keeps = arch.levels.map((l, lv) => (mapping[lv]!.keep ?? l.keeps).includes(name));
     for (let lv = 0; lv < nLevels; lv++) {
-      const t = tiles[lv]!;
-      if (t.size === 0 || keeps[lv]) continue;
+      if (size[lv] === 0 || keeps[lv]) continue;
       let o = lv + 1;
-      while (o < nLevels && tiles[o]!.size === 0) o++;
+      while (o < nLevels && size[o] === 0) o++;
+      const zero = () => {
+        size[lv] = 0;
+        partition[lv] = 0;
+        content[lv] = 0;
+        pas[lv] = 0;
+      };
       if (o === nLevels) {
-        Object.assign(t, { size: 0, partition: 0, content: 0, pas: 0 });
+        zero();
         break;
       }
-      const out = tiles[o]!;
-      const weighted = [...out.access].reduce((s, [mc, e]) => s + e.accesses * mc, 0);
-      const factor = weighted > 0 ? (t.content * out.fanout) / weighted : 0;
-      for (const e of out.access.values()) if (e.accesses !== 0) e.accesses *= factor;
-      out.content = [...out.access.values()].reduce((s, e) => s + e.accesses, 0);
-      Object.assign(t, { size: 0, partition: 0, content: 0, pas: 0 });
+      const weighted = access[o]!.reduce((s, [mc, a]) => s + a * mc, 0);
+      const factor = weighted > 0 ? (content[lv]! * fan[o]!) / weighted : 0;
+      access[o] = access[o]!.map(([mc, a]) => [mc, a * factor]);
+      content[o] = access[o]!.reduce((s, [, a]) => s + a, 0);
+      zero();
     }
-    // the outermost kept level receives nothing from a parent
     for (let lv = nLevels - 1; lv >= 0; lv--) {
       if (keeps[lv]) {
-        tiles[lv]!.pas = 0;
+        pas[lv] = 0; // the outermost kept level receives nothing from a parent
         break;
       }
     }
-    const rmw = name === "Outputs";
     for (let lv = 0; lv < nLevels; lv++) {
-      const t = tiles[lv]!;
-      if (t.size === 0) continue;
-      const outermost = tiles.slice(lv + 1).every((u) => u.size === 0);
+      if (size[lv] === 0) continue;
+      let outermost = true;
+      for (let o = lv + 1; o < nLevels; o++) if (size[o]! > 0) outermost = false;
       let reads: number, updates: number, fills: number, trs: number;
-      if (rmw) {
-        updates = Math.round(t.content);
-        reads = Math.round(t.content - t.partition);
+      if (name === "Outputs") {
+        updates = Math.round(content[lv]!);
+        reads = Math.round(content[lv]! - partition[lv]!);
         trs = reads;
-        fills = outermost ? Math.round(t.pas) : Math.round(t.pas - t.partition);
+        fills = outermost ? Math.round(pas[lv]!) : Math.round(pas[lv]! - partition[lv]!);
       } else {
-        reads = Math.round(t.content);
+        reads = Math.round(content[lv]!);
         updates = 0;
         trs = 0;
-        fills = t.pas;
+        fills = pas[lv]!;
       }
       if (outermost) fills = 0; // the backing store is not filled
-      levels[lv]![name] = { utilized_capacity: t.size, utilized_instances: t.replication, partition_size: t.partition, reads, fills, updates, temporal_reductions: trs };
+      levels[lv]![name] = { utilized_capacity: size[lv]!, utilized_instances: replication[lv]!, partition_size: partition[lv]!, reads, fills, updates, temporal_reductions: trs };
     }
   }
   const utilized = loops.reduce((p, l) => (l.spatial !== "" ? p * l.end : p), 1);
   return { loops, levels, compute_cycles: computeSteps, utilized_macs: utilized };
+}
+
+function group_product(loops: NestLoop[], from: number, to: number): number {
+  let p = 1;
+  for (let j = from; j <= to; j++) p *= loops[j]!.end;
+  return p;
 }

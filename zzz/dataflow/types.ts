@@ -52,12 +52,28 @@ export interface StorageLevel {
   energy_per_access_pj?: number;
 }
 
+/**
+ * A restriction of the mapspace at one level (Timeloop's mapspace constraints): fixed factors
+ * (0 = whatever remains of that dimension), a loop order (innermost first; unlisted dimensions are
+ * free, outside the listed ones) and, for spatial loops, which dimensions go along X (the first
+ * `split` of the permutation) and which along Y.
+ */
+export interface MapspaceConstraint {
+  level: string;
+  kind: "temporal" | "spatial";
+  factors: Partial<Record<Dim, number>>;
+  permutation?: Dim[];
+  split?: number;
+}
+
 export interface Arch {
   name: string;
   /** MAC units: instances and their X extent. */
   compute: { instances: number; mesh_x: number; energy_per_mac_pj?: number };
   /** Storage levels from the MACs outwards; the last one is the backing store. */
   levels: StorageLevel[];
+  /** What mappings the dataflow allows (the mapper searches inside these). */
+  constraints: MapspaceConstraint[];
 }
 
 export type SpatialAxis = "X" | "Y";
