@@ -5,7 +5,7 @@ SHELL := /bin/bash
 TSX := node_modules/.bin/tsx
 STAMP := node_modules/.install-stamp
 
-.PHONY: all evaluate test check check-suite check-survey check-paper figures paper measure bench clean deps typecheck report compare
+.PHONY: all evaluate test test-infra check check-suite check-survey check-paper figures paper measure bench clean clean-cache deps typecheck report compare
 
 all: evaluate figures
 
@@ -16,11 +16,18 @@ $(STAMP): package-lock.json package.json
 
 deps: $(STAMP)
 
-## make evaluate: load and validate the suite, run every available tool, write results/.
+## make evaluate: load and validate the suite, run every available tool, stage the outputs,
+## validate them and swap them into results/ in one step (nothing is written on failure).
 ## RERUN=astra-sim,vidur (or all): run those tools live on every cell, not only unrecorded ones.
+## TOOLS=zzz,vidur: run only those tools; the other tools' published rows are kept.
+## ACCEPT_FAILURES=1: publish even when cells failed that had predictions (exit 2 otherwise).
+## ALLOW_OTHER_BUILD=1: run a tool build other than the one pinned in its metadata.yaml.
 ## DOCKER_TOOLS=astra-sim,timeloop: run those tools in their Docker image (pipeline/lib/exec.ts).
+## JOBS=N: live cells run at once (default: the number of cores). EXECUTOR=slurm: each tool's live
+## cells go to Slurm as one job array. NO_CACHE=1: ignore the cell cache. README "Running at scale".
 evaluate: deps
-	$(TSX) pipeline/evaluate.ts $(if $(RERUN),--rerun $(RERUN))
+	$(TSX) pipeline/evaluate.ts $(if $(RERUN),--rerun $(RERUN)) $(if $(TOOLS),--tools $(TOOLS)) $(if $(JOBS),--jobs $(JOBS)) $(if $(EXECUTOR),--executor $(EXECUTOR))
+	$(TSX) pipeline/decision.ts
 	$(TSX) pipeline/zzz-serving.ts
 	$(TSX) pipeline/report.ts
 
@@ -36,6 +43,12 @@ compare: deps
 ## make test: type-check, then the unit and integration tests (vitest).
 test: deps typecheck
 	node_modules/.bin/vitest run
+
+## make test-infra: the tests against real daemons (test/infra): starts munged + slurmctld + slurmd
+## and dockerd on localhost (root; installs slurm-wlm, munge, docker.io, debootstrap from Debian when
+## missing), runs the tests, stops the daemons by their pid files. CI runs it after make test.
+test-infra: deps
+	bash .ci/infra/test-infra.sh
 
 typecheck: deps
 	node_modules/.bin/tsc --noEmit -p .
@@ -73,3 +86,9 @@ bench: deps
 
 clean:
 	rm -rf .work figures/out paper/main.pdf
+
+## make clean-cache: remove the content-addressed cell cache (CELL_CACHE_DIR, default
+## $XDG_CACHE_HOME or ~/.cache, then ml-sim-survey/cells); results/ are not touched.
+CELL_CACHE := $(or $(CELL_CACHE_DIR),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ml-sim-survey/cells)
+clean-cache:
+	rm -rf "$(CELL_CACHE)"

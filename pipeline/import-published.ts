@@ -8,13 +8,14 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as llmcompass from "../suite/ground-truth/published/llmcompass/import.ts";
+import * as megatronSeqsel from "../suite/ground-truth/published/megatron-seqsel/import.ts";
 import * as mlperfInf41 from "../suite/ground-truth/published/mlperf-inf41/import.ts";
 import * as mlperfTr40 from "../suite/ground-truth/published/mlperf-tr40/import.ts";
 import * as sharedCsv from "../suite/ground-truth/published/shared-csv/import.ts";
 import * as vidur from "../suite/ground-truth/published/vidur/import.ts";
 
 // shared-csv last: its mapping checks values against the other sources' ground-truth.csv files.
-export const IMPORTERS = [llmcompass, mlperfInf41, mlperfTr40, vidur, sharedCsv] as const;
+export const IMPORTERS = [llmcompass, megatronSeqsel, mlperfInf41, mlperfTr40, vidur, sharedCsv] as const;
 
 function main(argv: string[]): void {
   const wanted = new Set(argv);

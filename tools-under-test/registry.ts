@@ -4,5 +4,8 @@ import { zzzAdapter } from "./zzz/adapter.ts";
 import { astraSimAdapter } from "./astra-sim/adapter.ts";
 import { vidurAdapter } from "./vidur/adapter.ts";
 import { timeloopAdapter } from "./timeloop/adapter.ts";
+import { calculonAdapter } from "./calculon/adapter.ts";
+import { scaleSimAdapter } from "./scale-sim/adapter.ts";
+import { maestroAdapter } from "./maestro/adapter.ts";
 
-export const TOOLS: ToolAdapter<any>[] = [zzzAdapter, astraSimAdapter, vidurAdapter, timeloopAdapter];
+export const TOOLS: ToolAdapter<any>[] = [zzzAdapter, astraSimAdapter, vidurAdapter, timeloopAdapter, calculonAdapter, scaleSimAdapter, maestroAdapter];

@@ -105,3 +105,27 @@ export function measuredVsClaimedRows(tools: ToolMetadata[], claims: ClaimRow[],
   }
   return out.sort((a, b) => (a.tool + "\u0000" + a.tier < b.tool + "\u0000" + b.tier ? -1 : 1));
 }
+
+/**
+ * Problems evaluate stops on before running anything: a third-party tool whose `bib` or
+ * `claim_match` selects no claim of the taxonomy (a typo in a record or in the metadata would
+ * otherwise turn its claimed accuracy into "no claim recorded" silently).
+ */
+export function claimProblems(tools: ToolMetadata[], claims: ClaimRow[]): string[] {
+  const out: string[] = [];
+  for (const meta of tools) {
+    if (meta.runner.kind === "library" || !meta.bib) continue;
+    const ofBib = claims.filter((c) => c.bib === meta.bib);
+    const file = `tools-under-test/${meta.name}/metadata.yaml`;
+    if (ofBib.length === 0) {
+      out.push(`${file}: bib '${meta.bib}' has no claim in taxonomy/works/*.yaml (validation.claims): fix the key or the record`);
+      continue;
+    }
+    const m = meta.claim_match;
+    if (m && !ofBib.some((c) => String(c.validated_on).includes(m) || String(c.metric).includes(m)))
+      out.push(
+        `${file}: claim_match '${m}' matches no claim of ${meta.bib} (validated_on: ${ofBib.map((c) => `'${String(c.validated_on)}'`).join(", ")}): fix the record in taxonomy/works/ or claim_match`,
+      );
+  }
+  return out;
+}

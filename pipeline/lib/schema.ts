@@ -37,6 +37,49 @@ export type Source = z.infer<typeof Source>;
 export const Sourced = z.object({ value: z.number().positive(), source: Source }).strict();
 export type Sourced = z.infer<typeof Sourced>;
 
+/**
+ * Plausible ranges per unit: a value outside its range is almost always written in the wrong unit
+ * (3.35 for 3.35 TB/s where B/s is expected), so the suite is rejected before anything runs. The
+ * ranges are wide (from the smallest accelerator in the suite to beyond any current system) and the
+ * message names the range and the unit the field expects.
+ */
+export const PLAUSIBLE = {
+  "B/s": { min: 1e6, max: 1e15, example: "3.35 TB/s is 3.35e12" },
+  "FLOP/s": { min: 1e8, max: 1e18, example: "989 TFLOP/s is 9.89e14" },
+  bytes: { min: 1e3, max: 1e15, example: "80 GB is 8e10" },
+  s: { min: 1e-10, max: 1, example: "0.9 us is 9e-7" },
+  Hz: { min: 1e6, max: 1e11, example: "1.98 GHz is 1.98e9" },
+  W: { min: 1e-3, max: 1e5, example: "700 W is 700" },
+  units: { min: 1, max: 1e7, example: "132 SMs is 132" },
+  params: { min: 1e3, max: 1e15, example: "7B parameters is 7e9" },
+} as const;
+export type PlausibleUnit = keyof typeof PLAUSIBLE;
+
+export function plausibilityMessage(value: number, unit: PlausibleUnit): string | undefined {
+  const r = PLAUSIBLE[unit];
+  if (value >= r.min && value <= r.max) return undefined;
+  return `${value} is outside the plausible range for ${unit} [${r.min.toExponential(0)}, ${r.max.toExponential(0)}]: is it in the wrong unit? (this field is in ${unit}; e.g. ${r.example})`;
+}
+
+/** A sourced number in `unit`, rejected (with the expected range) when implausible for that unit. */
+export function sourcedIn(unit: PlausibleUnit) {
+  return Sourced.superRefine((s, ctx) => {
+    const m = plausibilityMessage(s.value, unit);
+    if (m) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["value"], message: m });
+  });
+}
+
+/** A plain number in `unit` with the same plausibility check. */
+function numberIn(unit: PlausibleUnit) {
+  return z
+    .number()
+    .positive()
+    .superRefine((v, ctx) => {
+      const m = plausibilityMessage(v, unit);
+      if (m) ctx.addIssue({ code: z.ZodIssueCode.custom, message: m });
+    });
+}
+
 // ---------------------------------------------------------------- models
 
 export const TransformerArch = z
@@ -86,7 +129,7 @@ export const Model = z
     name: z.string().min(1),
     source: Source,
     /** Parameter count stated by the source, used as a cross-check of the builder. */
-    stated_params: z.number().positive().optional(),
+    stated_params: numberIn("params").optional(),
     arch: ModelArch,
   })
   .strict();
@@ -96,13 +139,13 @@ export type Model = z.infer<typeof Model>;
 
 const PeakFlops = z
   .object({
-    fp32: Sourced.optional(),
-    tf32: Sourced.optional(),
-    bf16: Sourced.optional(),
-    fp16: Sourced.optional(),
-    fp8: Sourced.optional(),
-    int8: Sourced.optional(),
-    int16: Sourced.optional(),
+    fp32: sourcedIn("FLOP/s").optional(),
+    tf32: sourcedIn("FLOP/s").optional(),
+    bf16: sourcedIn("FLOP/s").optional(),
+    fp16: sourcedIn("FLOP/s").optional(),
+    fp8: sourcedIn("FLOP/s").optional(),
+    int8: sourcedIn("FLOP/s").optional(),
+    int16: sourcedIn("FLOP/s").optional(),
   })
   .strict();
 
@@ -110,8 +153,12 @@ export const Link = z
   .object({
     kind: z.string().min(1),
     /** Per-device bandwidth in one direction, bytes/s. */
-    bandwidth_bytes_per_s: Sourced,
-    latency_s: Sourced.optional(),
+    bandwidth_bytes_per_s: sourcedIn("B/s"),
+    latency_s: sourcedIn("s").optional(),
+    /** Physical links per device in this tier (e.g. 12 NVLink 3 links on an A100); used by ZZZ's NCCL model. */
+    n_links: sourcedIn("units").optional(),
+    /** value 1: the switch does in-network reductions/multicast (NVLink SHARP), so NCCL may use its NVLS algorithm. */
+    nvls: Sourced.optional(),
   })
   .strict();
 
@@ -195,15 +242,15 @@ export const Hardware = z
     name: z.string().min(1),
     kind: z.enum(["gpu", "cpu", "accelerator"]),
     /** SMs on a GPU, cores on a CPU, processing elements on an accelerator. */
-    compute_units: Sourced,
-    boost_clock_hz: Sourced.optional(),
+    compute_units: sourcedIn("units"),
+    boost_clock_hz: sourcedIn("Hz").optional(),
     /** Dense (non-sparse) peak per precision, FLOP/s. */
     peak_flops_per_s: PeakFlops,
-    mem_bandwidth_bytes_per_s: Sourced,
+    mem_bandwidth_bytes_per_s: sourcedIn("B/s"),
     /** Device memory capacity; may be absent for an accelerator whose off-chip DRAM size is not stated. */
-    mem_capacity_bytes: Sourced.optional(),
-    l2_bytes: Sourced.optional(),
-    tdp_w: Sourced.optional(),
+    mem_capacity_bytes: sourcedIn("bytes").optional(),
+    l2_bytes: sourcedIn("bytes").optional(),
+    tdp_w: sourcedIn("W").optional(),
     node: z
       .object({
         devices_per_node: z.number().int().positive(),
@@ -313,6 +360,14 @@ export const Workload = z.discriminatedUnion("kind", [
       seq_len: pos.optional(),
       /** A whole run to a quality target (MLPerf Training) or a steady-state iteration (Megatron). */
       scope: z.enum(["iteration", "time-to-train"]),
+      /** Samples per micro-batch of a pipeline (absent: not stated by the source). */
+      micro_batch: pos.optional(),
+      /** Activation recomputation: none, selective (attention core only) or full (every layer's forward). */
+      recompute: z.enum(["none", "selective", "full"]).optional(),
+      /** Megatron-LM sequence parallelism (tensor-parallel all-reduces become reduce-scatter + all-gather). */
+      sequence_parallel: z.boolean().optional(),
+      /** Model chunks per pipeline device (interleaved 1F1B schedule); absent or 1: non-interleaved. */
+      virtual_stages: pos.optional(),
     })
     .strict(),
 ]);
@@ -442,6 +497,11 @@ export const ToolMetadata = z
     version: z.string().min(1),
     repository: z.string().url().optional(),
     commit: z.string().optional(),
+    /**
+     * sha256 of builds accepted for live runs besides a checkout at `commit` (pipeline/lib/identity.ts):
+     * a binary copied out of its checkout, or one built elsewhere and checked.
+     */
+    builds: z.array(z.string().regex(/^[0-9a-f]{64}$/, "expected a sha256 (64 hex digits)")).optional(),
     license: z.string().min(1),
     bib: z.string().min(1).optional(),
     methodology: z.string().min(1),
@@ -459,6 +519,14 @@ export const ToolMetadata = z
             /** Logical program name -> path or name inside the image. */
             programs: z.record(z.string()).default({}),
           })
+          .strict()
+          .optional(),
+        /**
+         * Resource limits of one launch (pipeline/lib/exec.ts): Docker --memory/--pids-limit, Slurm
+         * --mem. Absent: 8192 MB and 4096 processes.
+         */
+        limits: z
+          .object({ mem_mb: z.number().int().positive().optional(), pids: z.number().int().positive().optional() })
           .strict()
           .optional(),
       })

@@ -17,6 +17,11 @@ export interface Problem {
   /** Path to the field, e.g. `cells[3].workload.model`, or a row reference. */
   field: string;
   message: string;
+  /**
+   * Set on a follow-on problem: the root problem it comes from (e.g. "suite/models/x.yaml failed
+   * validation"). Follow-on problems are listed after the root ones, collapsed into one line each.
+   */
+  causedBy?: string;
 }
 
 export interface Suite {
@@ -36,9 +41,19 @@ export class SuiteError extends Error {
   }
 }
 
+/** Root problems first, one line each; follow-on problems collapsed into one line per root cause. */
 export function formatProblems(problems: Problem[]): string {
-  const lines = problems.map((p) => `  ${p.file}: ${p.field}: ${p.message}`);
-  return `the suite has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${lines.join("\n")}`;
+  const roots = problems.filter((p) => !p.causedBy);
+  const follow = problems.filter((p) => p.causedBy);
+  const lines = roots.map((p) => `  ${p.file}: ${p.field}: ${p.message}`);
+  const byCause = new Map<string, Problem[]>();
+  for (const p of follow) byCause.set(p.causedBy!, [...(byCause.get(p.causedBy!) ?? []), p]);
+  for (const [cause, ps] of byCause) {
+    const e = ps[0]!;
+    lines.push(`  and ${ps.length} more caused by the problem above (${cause}), e.g. ${e.file}: ${e.field}: ${e.message}`);
+  }
+  const n = roots.length || follow.length;
+  return `the suite has ${n} problem${n === 1 ? "" : "s"}${roots.length && follow.length ? ` (and ${follow.length} follow-on)` : ""}:\n${lines.join("\n")}`;
 }
 
 function issuePath(prefix: string, issue: ZodIssue): string {
@@ -103,9 +118,18 @@ export function loadSuite(root = ".", opts: LoadOptions = {}): Suite {
   const cells = new Map<string, Cell>();
   const cellFile = new Map<string, string>();
 
+  // Files that failed to load, by the id their file name gives: references to them are follow-on problems.
+  const failedModels = new Map<string, string>();
+  const failedHardware = new Map<string, string>();
+  const failedCells = new Map<string, string>();
+  const failedCellFiles: string[] = [];
+  const idOf = (path: string) => basename(path).replace(/\.ya?ml$/, "");
   for (const path of yamlFiles(join(root, "suite/models"))) {
     const m = validate(Model, readYaml(path, rel(path), problems), rel(path), "", problems);
-    if (!m) continue;
+    if (!m) {
+      failedModels.set(idOf(path), rel(path));
+      continue;
+    }
     if (basename(path).replace(/\.ya?ml$/, "") !== m.id)
       problems.push({ file: rel(path), field: "id", message: `id '${m.id}' must match the file name` });
     if (models.has(m.id)) problems.push({ file: rel(path), field: "id", message: `duplicate model id '${m.id}'` });
@@ -113,7 +137,10 @@ export function loadSuite(root = ".", opts: LoadOptions = {}): Suite {
   }
   for (const path of yamlFiles(join(root, "suite/hardware"))) {
     const h = validate(Hardware, readYaml(path, rel(path), problems), rel(path), "", problems);
-    if (!h) continue;
+    if (!h) {
+      failedHardware.set(idOf(path), rel(path));
+      continue;
+    }
     if (basename(path).replace(/\.ya?ml$/, "") !== h.id)
       problems.push({ file: rel(path), field: "id", message: `id '${h.id}' must match the file name` });
     if (hardware.has(h.id)) problems.push({ file: rel(path), field: "id", message: `duplicate hardware id '${h.id}'` });
@@ -126,11 +153,16 @@ export function loadSuite(root = ".", opts: LoadOptions = {}): Suite {
     const list = (raw as { cells?: unknown })?.cells;
     if (!Array.isArray(list)) {
       validate(CellFile, raw, f, "", problems);
+      failedCellFiles.push(f);
       continue;
     }
     list.forEach((c, i) => {
       const cell = validate(CellFile.shape.cells.element, c, f, `cells[${i}]`, problems);
-      if (!cell) return;
+      if (!cell) {
+        const id = (c as { id?: unknown })?.id;
+        if (typeof id === "string") failedCells.set(id, `${f} cells[${i}]`);
+        return;
+      }
       const at = `cells[${i}]`;
       if (cells.has(cell.id))
         problems.push({ file: f, field: `${at}.id`, message: `duplicate cell id '${cell.id}' (also in ${cellFile.get(cell.id)})` });
@@ -144,12 +176,22 @@ export function loadSuite(root = ".", opts: LoadOptions = {}): Suite {
     const f = cellFile.get(id)!;
     const at = `cell '${id}'`;
     if (!hardware.has(cell.hardware))
-      problems.push({ file: f, field: `${at}.hardware`, message: `unknown hardware '${cell.hardware}'; expected one of ${[...hardware.keys()].sort().join(", ")}` });
+      problems.push({
+        file: f,
+        field: `${at}.hardware`,
+        message: `unknown hardware '${cell.hardware}'; expected one of ${[...hardware.keys()].sort().join(", ")}`,
+        causedBy: failedHardware.has(cell.hardware) ? `${failedHardware.get(cell.hardware)} failed validation` : undefined,
+      });
     const w = cell.workload as { model?: string; from_model?: string };
     for (const key of ["model", "from_model"] as const) {
       const m = w[key];
       if (m !== undefined && !models.has(m))
-        problems.push({ file: f, field: `${at}.workload.${key}`, message: `unknown model '${m}'; expected one of ${[...models.keys()].sort().join(", ")}` });
+        problems.push({
+          file: f,
+          field: `${at}.workload.${key}`,
+          message: `unknown model '${m}'; expected one of ${[...models.keys()].sort().join(", ")}`,
+          causedBy: failedModels.has(m) ? `${failedModels.get(m)} failed validation` : undefined,
+        });
     }
     const hw = hardware.get(cell.hardware);
     if (hw && hw.node.devices_per_node < cell.n_devices && cell.level !== "multi-gpu")
@@ -161,8 +203,21 @@ export function loadSuite(root = ".", opts: LoadOptions = {}): Suite {
     const gt = loadGroundTruthFiles(root);
     groundTruth = gt.rows;
     const cellRefs = [...cells.values()].map((c) => ({ id: c.id, metric: c.metric }));
-    for (const p of [...gt.problems, ...checkGroundTruth(gt.rows, cellRefs)])
-      problems.push({ file: p.file, field: p.row > 0 ? `line ${p.row}: ${p.field}` : p.field, message: p.message });
+    for (const p of gt.problems) problems.push({ file: p.file, field: p.row > 0 ? `line ${p.row}: ${p.field}` : p.field, message: p.message });
+    const rowsById = new Map(gt.rows.map((r) => [`${r.file}:${r.row}`, r.cell_id]));
+    for (const p of checkGroundTruth(gt.rows, cellRefs)) {
+      // A row pointing at a cell that failed validation (or whose cell file did) is a follow-on.
+      const cellId = p.field === "cell_id" && p.message.startsWith("points at no cell") ? rowsById.get(`${p.file}:${p.row}`) : undefined;
+      const causedBy =
+        cellId === undefined
+          ? undefined
+          : failedCells.has(cellId)
+            ? `${failedCells.get(cellId)} failed validation`
+            : failedCellFiles.length
+              ? `${failedCellFiles.join(", ")} failed to load`
+              : undefined;
+      problems.push({ file: p.file, field: p.row > 0 ? `line ${p.row}: ${p.field}` : p.field, message: p.message, causedBy });
+    }
   }
 
   if (problems.length > 0) throw new SuiteError(problems);

@@ -31,6 +31,12 @@ export interface ToolContext {
   suite: Suite;
   /** Scratch directory for this tool's inputs (outside results/). */
   workDir: string;
+  /**
+   * The time limit of the cell being run, s, derived by the runner from the recorded wall time
+   * (10x the cell's recorded run, else 10x the tool's recorded median, at least 60 s). An adapter
+   * uses it unless the tool's own *_TIMEOUT_S variable overrides it.
+   */
+  timeout_s?: number;
 }
 
 export interface ParsedPrediction {
@@ -54,10 +60,20 @@ export interface ToolAdapter<Prepared = unknown> {
    */
   recordRaw: boolean;
   /**
+   * Optional: the time limit of a live cell, s, given the runner's derived one (the tool's own
+   * *_TIMEOUT_S variable wins). The runner passes the result in ToolContext.timeout_s and shows it.
+   */
+  timeLimit?(derived: number | undefined): number;
+  /**
    * Optional: the input files prepare() wrote for a cell. The runner counts their lines (lines of
    * input generated per cell, an ease-of-use measure) and records them beside wall_s.
    */
   inputFiles?(prepared: Prepared): string[];
+  /**
+   * Optional: a resource two live runs must not use at the same time (e.g. a predictor cache the
+   * tool writes); with JOBS > 1, cells naming the same resource run one after another.
+   */
+  exclusive?(prepared: Prepared): string | undefined;
 }
 
 /** Availability of a tool reached through an executable named by an environment variable. */

@@ -66,7 +66,7 @@ function median(xs: number[]): number | undefined {
   return s.length % 2 ? s[mid] : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-export function toolsRows(root: string, tools: ToolMetadata[], predictions: PredictionRow[]): Record<string, string>[] {
+export function toolsRows(root: string, tools: ToolMetadata[], predictions: PredictionRow[], rawDir = join(root, "results/raw")): Record<string, string>[] {
   return tools
     .map((meta) => {
       const rows = predictions.filter((p) => p.tool === meta.name);
@@ -75,7 +75,7 @@ export function toolsRows(root: string, tools: ToolMetadata[], predictions: Pred
       const timed = ok.filter((r) => !r.reason.includes("no recorded run time"));
       const logPath = join("tools-under-test", meta.name, "SETUP-LOG.md");
       const log = readSetupLog(join(root, logPath));
-      const lines = [...readWalls(join(root, "results/raw"), meta.name).values()].flatMap((w) => (w.input_lines === undefined ? [] : [w.input_lines]));
+      const lines = [...readWalls(rawDir, meta.name).values()].flatMap((w) => (w.input_lines === undefined ? [] : [w.input_lines]));
       const runners = meta.runner.kind === "library" ? "library" : ["local", meta.runner.docker ? "docker" : undefined].filter(Boolean).join("+");
       return {
         tool: meta.name,

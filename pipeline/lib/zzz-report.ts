@@ -20,8 +20,10 @@ import { join } from "node:path";
 import { calibrationFor, estimate, estimateV1, metadata, MODE_CONFIGS, supports, type ZzzConfig } from "../../tools-under-test/zzz/adapter.ts";
 import { ALL_REFINEMENTS, CALIBRATION_MODES, gemmEfficiency, type Refinements } from "../../zzz/index.ts";
 
-export const ABLATION_FILE = "results/zzz-ablation.csv";
-export const CALIBRATION_FILE = "results/zzz-calibration.csv";
+export const ABLATION_FILE = "zzz-ablation.csv";
+export const CALIBRATION_FILE = "zzz-calibration.csv";
+/** Tool names of the datasheet and profiled modes in summary.csv (the microbench mode is `zzz`). */
+export const ZZZ_MODE_TOOLS = ["zzz-datasheet", "zzz-profiled"] as const;
 export const ABLATION_COLUMNS = ["step", "refinement", "category", "n", "mape", "median_ape", "spearman", "bias_pct"] as const;
 export const CALIBRATION_COLUMNS = ["calibrated_on", "applied_to", "mode", "category", "n", "mape", "median_ape", "spearman", "bias_pct", "gemm_efficiency", "mem_efficiency", "calibration"] as const;
 
@@ -180,12 +182,13 @@ export function calibrationMatrixRows(suite: Suite): Record<string, unknown>[] {
 }
 
 /**
- * make evaluate's hook: writes results/zzz-ablation.csv and results/zzz-calibration.csv and returns
- * the datasheet and profiled modes' summary rows (appended to summary.csv by the caller).
+ * make evaluate's hook: writes zzz-ablation.csv and zzz-calibration.csv into `resultsDir` (the
+ * staged results/) and returns the datasheet and profiled modes' summary rows (appended to
+ * summary.csv by the caller).
  */
-export function writeZzzReports(root: string, suite: Suite, predictions: PredictionRow[]): SummaryRow[] {
+export function writeZzzReports(resultsDir: string, suite: Suite, predictions: PredictionRow[]): SummaryRow[] {
   const vidurCells = vidurStepCells(suite, predictions);
-  writeCsvAtomic(join(root, ABLATION_FILE), ABLATION_COLUMNS, ablationRows(suite, vidurCells));
-  writeCsvAtomic(join(root, CALIBRATION_FILE), CALIBRATION_COLUMNS, calibrationMatrixRows(suite));
+  writeCsvAtomic(join(resultsDir, ABLATION_FILE), ABLATION_COLUMNS, ablationRows(suite, vidurCells));
+  writeCsvAtomic(join(resultsDir, CALIBRATION_FILE), CALIBRATION_COLUMNS, calibrationMatrixRows(suite));
   return modeSummaryRows(suite);
 }

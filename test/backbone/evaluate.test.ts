@@ -8,6 +8,8 @@ import { normalizeCsv } from "../../pipeline/lib/io.ts";
 function copyOfSuite(): string {
   const root = mkdtempSync(join(tmpdir(), "eval-"));
   cpSync("suite", join(root, "suite"), { recursive: true, filter: (src) => !src.includes("/measure") });
+  // evaluate validates the taxonomy records it reads (claimed accuracies) before any work.
+  cpSync("taxonomy", join(root, "taxonomy"), { recursive: true });
   return root;
 }
 

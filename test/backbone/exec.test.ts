@@ -64,6 +64,9 @@ describe("process launchers (pipeline/lib/exec.ts)", () => {
     const dir = "/w";
     const args = dockerArgs(meta, inv(dir, undefined), { DOCKER_TOOLS: "astra-sim" });
     expect(args.slice(0, 4)).toEqual(["run", "--rm", "--network", "none"]);
+    // --init and a name (removed with docker rm -f at the limit), no capabilities, a non-root user, limits.
+    for (const a of ["--init", "--name", "--cap-drop", "ALL", "--memory", "8192m", "--pids-limit", "4096", "--user"]) expect(args).toContain(a);
+    expect(args[args.indexOf("--user") + 1]).not.toMatch(/^0:/);
     expect(args).toContain("/w/in:/w/in:ro");
     expect(args).toContain("/w/out:/w/out");
     expect(args.slice(-7)).toEqual(["-w", "/w", "example/astra:1", "/opt/astra/bin/sim", "--in", "/w/in", "x y"]);
@@ -82,7 +85,9 @@ describe("process launchers (pipeline/lib/exec.ts)", () => {
     const out = await runProcess(meta, inv(dir, undefined), env);
     expect(out.stdout).toBe("sys[0] finished, 10 cycles\n");
     const recorded = readFileSync(log, "utf8").trim().split("\n");
-    expect(recorded).toEqual(dockerArgs(meta, inv(dir, undefined), env));
+    const name = recorded[recorded.indexOf("--name") + 1]!;
+    expect(name).toMatch(/^evaluate-astra-sim-\d+-[0-9a-f]{8}$/);
+    expect(recorded).toEqual(dockerArgs(meta, inv(dir, undefined), env, name));
   });
 
   it("tells an unset tool (re-parse) from a configured but broken one (fail)", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { loadSuite, SuiteError } from "../../pipeline/lib/suite.ts";
 import { evaluate } from "../../pipeline/evaluate.ts";
@@ -63,6 +63,7 @@ describe("bad suite input stops the run and names file, field and expected value
 
   it("evaluate writes nothing when the suite is bad", async () => {
     const root = tempSuite([{ ...goodCell, unit: "tokens/s" }]);
+    cpSync("taxonomy", join(root, "taxonomy"), { recursive: true }); // validated before the suite
     mkdirSync(join(root, "results"), { recursive: true });
     writeFileSync(join(root, "results/predictions.csv"), "earlier results\n");
     await expect(evaluate({ root, quiet: true })).rejects.toBeInstanceOf(SuiteError);

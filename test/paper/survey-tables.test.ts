@@ -56,7 +56,7 @@ describe("claims.tex (\\claimErr)", () => {
     expect(tex).not.toContain("\\@namedef");
   });
   it("shortens a table cell to the first claim and counts the rest", () => {
-    const c = (error: string) => ({ error, metric: "m", validated_on: "v", place: "p", source: "paper abstract" as const, evidence: "read in this review" as const });
+    const c = (error: string) => ({ error, metric: "m", validated_on: "v", place: "p", source: "paper abstract" as const, evidence: "read in this review" as const, against: "not stated" as const, n_points: "not stated" as const, kind: "model error" as const });
     expect(claimCell({ validation: { status: "not stated", ground_truth: "-", claims: [] } })).toBe("--");
     expect(claimCell({ validation: { status: "stated", ground_truth: "-", claims: [c("5%"), c("7%")] } })).toBe("5% (+1)");
     expect(claimCell({ validation: { status: "stated", ground_truth: "-", claims: [c("45.3% (mean) and 53.0% (p90) lower error")] } })).toMatch(/\u2026$/);

@@ -22,6 +22,15 @@ export const BIB = `% fixture
   keywords  = {llm-inference}
 }
 
+@misc{alpha2021journal,
+  author    = {Doe, Jane and Roe, Richard},
+  title     = {Alpha 2: The Journal Version},
+  howpublished = {A Journal},
+  year      = {2021},
+  url       = {https://example.org/alpha2},
+  keywords  = {accel-dataflow}
+}
+
 @inproceedings{gamma2019bench,
   author    = {Moe, Mary},
   title     = {Gamma: A Benchmark Suite},
@@ -49,14 +58,44 @@ export const WORKS = `- key: alpha2020tool
         place: abstract
         source: paper abstract
         evidence: read in this review
+        against: RTL or cycle-level simulator
+        n_points: 12
+        kind: model error
+      - error: "2x"
+        metric: speed-up of the mappings found
+        validated_on: CNN layers
+        place: journal version, Table 3
+        source: paper text
+        evidence: read in this review
+        against: not stated
+        n_points: not stated
+        kind: design-search result
+        version: alpha2021journal
   artifact:
     open_source: "yes"
     license: MIT
     docker_image: none
     language: Python
     last_release_year: 2021
+    repository: https://example.org/alpha-repo
+    checked: find_repos alpha on 2026-01-01 (query q1)
   summary: Closed-form latency and energy of CNN layers on dataflow accelerators.
   evaluated: true
+  versions:
+    - key: alpha2021journal
+      label: journal version
+  reading:
+    status: full text excerpts
+    sources: [https://example.org/alpha.pdf]
+    reason: excerpts of the full text only
+    date: 2026-01-01
+  decision:
+    needs: [datasheet only]
+    speed: interactive (seconds or less)
+    scale: one chip
+    frameworks: []
+    basis: text read
+  found_by: candidates
 - key: beta2023sim
   name: Beta
   methodology: [event-driven simulation, hybrid (analytical + profiling)]
@@ -75,11 +114,23 @@ export const WORKS = `- key: alpha2020tool
     language: unknown
     last_release_year: unknown
   summary: Discrete-event simulation of request scheduling over profiled operator times.
+  reading:
+    status: not read
+    reason: not audited in this fixture
+    date: 2026-01-01
+  decision:
+    needs: [per-op profiles]
+    speed: minutes
+    scale: not stated
+    frameworks: [vLLM]
+    basis: method class
+  found_by: q1
 `;
 
 export const BACKGROUND = `- key: gamma2019bench
   category: benchmark or characterization
   reason: A benchmark suite that supplies measured ground truth; it models nothing.
+  found_by: candidates
 `;
 
 export const SEARCH_LOG = `protocol:
@@ -88,12 +139,11 @@ export const SEARCH_LOG = `protocol:
   exclusion: [pure ML accuracy work]
   sources: [a stored web index]
   search_strings: ["performance model DNN accelerator"]
-identification:
-  description: fixture
-  date: 2026-01-01
-  records:
-    - source: candidate list
-      count: 5
+sources:
+  - id: candidates
+    kind: prior list
+    description: a candidate list
+    date: 2026-01-01
 queries:
   - id: q1
     date: 2026-01-01
@@ -103,13 +153,26 @@ queries:
     hits: 8
     outcome: found the doi
     bib_key: alpha2020tool
+gap_searches:
+  - matrix: methodology-x-hardware
+    row: analytical
+    col: GPU
+    query: q1
 excluded:
   - candidate: Alpha (preprint version)
     stage: duplicate
     reason: same work as alpha2020tool, earlier version
+    found_by: q1
   - candidate: Delta
     stage: screening
-    reason: author list could not be verified in a public source
+    criterion: not a performance model or simulator
+    reason: a serving system that predicts nothing
+    found_by: candidates
+  - candidate: Epsilon
+    stage: not retrieved
+    reason: only its title was seen in the sources
+    found_by: candidates
+    tried: [q1]
 `;
 
 export const PAPER = `\\section{Intro}

@@ -36,12 +36,13 @@ export const ENV_BIN = "ASTRASIM_BIN";
 /** Logical program name (metadata.runner.docker.programs maps it to its path in the image). */
 export const PROGRAM = "AstraSim_Analytical_Congestion_Unaware";
 /**
- * Time limit of one run, s: ASTRASIM_TIMEOUT_S, else 1200. A collective takes well under a second;
- * the 512-NPU GPT-3 training step takes about 3 minutes on the 2-core machine used here.
+ * Time limit of one run, s: ASTRASIM_TIMEOUT_S, else the runner's limit for the cell (10x its
+ * recorded wall time, at least 60 s), else 1200. A collective takes well under a second; the
+ * 512-NPU GPT-3 training step takes about 3 minutes on the 2-core machine used here.
  */
-export function timeoutS(env: NodeJS.ProcessEnv = process.env): number {
+export function timeoutS(env: NodeJS.ProcessEnv = process.env, derived?: number): number {
   const v = Number(env.ASTRASIM_TIMEOUT_S);
-  return Number.isFinite(v) && v > 0 ? v : 1200;
+  return Number.isFinite(v) && v > 0 ? v : derived ?? 1200;
 }
 export const NO_TRACE_REASON = "ASTRA-sim needs a Chakra trace of this workload; not generated in this artifact yet";
 export const TIME_TO_TRAIN_REASON =
@@ -356,6 +357,7 @@ export function availability(env: NodeJS.ProcessEnv = process.env) {
 export const astraSimAdapter: ToolAdapter<Prepared> = {
   metadata,
   recordRaw: true,
+  timeLimit: (derived) => timeoutS(process.env, derived),
   async availability() {
     return availability();
   },
@@ -364,7 +366,7 @@ export const astraSimAdapter: ToolAdapter<Prepared> = {
     return writeInputs(cell, ctx.suite, join(ctx.workDir, cell.id));
   },
   inputFiles: (prepared) => prepared.textInputs,
-  async invoke(prepared) {
+  async invoke(prepared, _cell, ctx) {
     // cwd = out/: the binary writes log/log.log relative to it.
     const r = await runProcess(metadata, {
       program: PROGRAM,
@@ -373,7 +375,7 @@ export const astraSimAdapter: ToolAdapter<Prepared> = {
       cwd: prepared.runDir,
       readOnly: prepared.inputs,
       writable: [prepared.runDir],
-      timeout_s: timeoutS(),
+      timeout_s: timeoutS(process.env, ctx.timeout_s),
     });
     // Garbage or truncated output fails here, not as a recorded raw file.
     parseRun(r.stdout, prepared.npus);

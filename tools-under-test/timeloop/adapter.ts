@@ -37,10 +37,10 @@ export const ENV_BIN = "TIMELOOP_MAPPER_BIN";
 export const PROGRAM = "timeloop-mapper";
 export const STATS_FILE = "timeloop-mapper.stats.txt";
 
-/** Time limit of one layer's mapper run, s: TIMELOOP_TIMEOUT_S, else 600. */
-export function timeoutS(env: NodeJS.ProcessEnv = process.env): number {
+/** Time limit of one layer's mapper run, s: TIMELOOP_TIMEOUT_S, else the runner's limit for the cell (10x its recorded wall time, at least 60 s), else 600. */
+export function timeoutS(env: NodeJS.ProcessEnv = process.env, derived?: number): number {
   const v = Number(env.TIMELOOP_TIMEOUT_S);
-  return Number.isFinite(v) && v > 0 ? v : 600;
+  return Number.isFinite(v) && v > 0 ? v : derived ?? 600;
 }
 
 export const GPU_REASON =
@@ -262,7 +262,7 @@ export function libraryPath(bin: string, env: NodeJS.ProcessEnv = process.env): 
 }
 
 /** Runs timeloop-mapper on prepared inputs; returns the stats file's text. */
-export async function runMapper(prepared: Prepared, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function runMapper(prepared: Prepared, env: NodeJS.ProcessEnv = process.env, derivedTimeout_s?: number): Promise<string> {
   const local = launcherFor(metadata, env) === "local";
   const bin = env[ENV_BIN];
   const r = await runProcess(
@@ -275,7 +275,7 @@ export async function runMapper(prepared: Prepared, env: NodeJS.ProcessEnv = pro
       readOnly: prepared.inputs,
       writable: [prepared.dir],
       env: local && bin ? { LD_LIBRARY_PATH: libraryPath(bin, env) } : undefined,
-      timeout_s: timeoutS(env),
+      timeout_s: timeoutS(env, derivedTimeout_s),
     },
     env,
   );
@@ -306,6 +306,7 @@ export function latencyS(raw: string, cell: Cell, hw: Hardware): number {
 export const timeloopAdapter: ToolAdapter<Prepared> = {
   metadata,
   recordRaw: true,
+  timeLimit: (derived) => timeoutS(process.env, derived),
   async availability() {
     return availability();
   },
@@ -314,8 +315,8 @@ export const timeloopAdapter: ToolAdapter<Prepared> = {
     return writeInputs(cell, hardwareOf(cell, ctx), join(ctx.workDir, cell.id));
   },
   inputFiles: (prepared) => prepared.inputs,
-  async invoke(prepared) {
-    return runMapper(prepared);
+  async invoke(prepared, _cell, ctx) {
+    return runMapper(prepared, process.env, ctx.timeout_s);
   },
   parse(raw, cell, ctx) {
     return { value: latencyS(raw, cell, hardwareOf(cell, ctx)), unit: "s" };

@@ -509,9 +509,10 @@ export function availability(env: NodeJS.ProcessEnv = process.env): Availability
   return { available: true };
 }
 
-export function timeoutSeconds(env: NodeJS.ProcessEnv = process.env): number {
+/** VIDUR_TIMEOUT_S, else the runner's limit for the cell (10x its recorded wall time, at least 60 s), else DEFAULT_TIMEOUT_S. */
+export function timeoutSeconds(env: NodeJS.ProcessEnv = process.env, derived?: number): number {
   const v = Number(env[ENV_TIMEOUT]);
-  return env[ENV_TIMEOUT] && Number.isFinite(v) && v > 0 ? v : DEFAULT_TIMEOUT_S;
+  return env[ENV_TIMEOUT] && Number.isFinite(v) && v > 0 ? v : derived ?? DEFAULT_TIMEOUT_S;
 }
 
 export interface Prepared {
@@ -564,7 +565,7 @@ function findOutput(outDir: string, file: string): string {
 }
 
 /** Runs one prepared simulation and returns the raw output to record. */
-export async function runVidur(prepared: Prepared, cellId: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function runVidur(prepared: Prepared, cellId: string, env: NodeJS.ProcessEnv = process.env, derivedTimeout_s?: number): Promise<string> {
   rmSync(prepared.outDir, { recursive: true, force: true });
   mkdirSync(prepared.outDir, { recursive: true });
   mkdirSync(prepared.cacheDir, { recursive: true });
@@ -580,7 +581,7 @@ export async function runVidur(prepared: Prepared, cellId: string, env: NodeJS.P
       cwd: docker ? prepared.outDir : env[ENV_DIR]!,
       readOnly: prepared.inputs,
       writable: [prepared.outDir, prepared.cacheDir],
-      timeout_s: timeoutSeconds(env),
+      timeout_s: timeoutSeconds(env, derivedTimeout_s),
     },
     env,
   );
@@ -599,6 +600,7 @@ export function parseRaw(raw: string, cell: Cell): { value: number; unit: string
 export const vidurAdapter: ToolAdapter<Prepared> = {
   metadata,
   recordRaw: true,
+  timeLimit: (derived) => timeoutSeconds(process.env, derived),
   async availability() {
     return availability();
   },
@@ -608,6 +610,9 @@ export const vidurAdapter: ToolAdapter<Prepared> = {
   },
   // Every cell runs its own simulation (eager and CUDA-graph cells simulate the same step), so that
   // the run time recorded for each cell is that of a real Vidur run.
-  invoke: (prepared, cell) => runVidur(prepared, cell.id),
+  invoke: (prepared, cell, ctx) => runVidur(prepared, cell.id, process.env, ctx.timeout_s),
+  // Vidur trains and pickles its predictors into the shared cache directory: with JOBS > 1, runs
+  // sharing it go one after another.
+  exclusive: (prepared) => prepared.cacheDir,
   parse: (raw, cell) => parseRaw(raw, cell),
 };

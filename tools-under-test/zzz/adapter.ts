@@ -44,6 +44,8 @@ import { predictServing, SERVING_METRICS } from "./serving.ts";
 import { ToolMetadata, type Cell, type Hardware, type Model } from "../../pipeline/lib/schema.ts";
 import type { Suite } from "../../pipeline/lib/suite.ts";
 import type { ToolAdapter, Support } from "../../pipeline/lib/tool.ts";
+import { dataflowEstimate, dataflowSupports } from "./dataflow-cells.ts";
+import { systemSupports, systemEstimate } from "./system-cells.ts";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 export const metadata = ToolMetadata.parse(parseYaml(readFileSync(`${here}metadata.yaml`, "utf8")));
@@ -122,6 +124,9 @@ export function supports(cell: Cell, suite: Suite): Support {
   const w = cell.workload;
   const hw = suite.hardware.get(cell.hardware);
   if (!hw) return { ok: false, reason: `unknown hardware ${cell.hardware}` };
+  if (hw.dataflow) return dataflowSupports(cell, hw); // spatial accelerators: zzz/dataflow (dataflow-cells.ts)
+  const sys = systemSupports(cell, suite); // system layer: collectives, training, multi-GPU inference
+  if (sys) return sys;
   if (w.kind === "collective") {
     if (cell.metric !== "latency") return { ok: false, reason: `ZZZ v1 predicts collective latency only, not ${cell.metric}` };
     if (!hw.node.intra_node) return { ok: false, reason: "hardware has no intra-node link description" };
@@ -180,9 +185,12 @@ function summarize(ops: { op: Op; latency_s: number; bound: Bound }[]): { flops:
 /** ZZZ v1's estimate (per-operator roofline, 5 us launch each, fused graph): the ablation's baseline. */
 export function estimateV1(cell: Cell, suite: Suite): Estimate {
   const hw = suite.hardware.get(cell.hardware)!;
+  if (hw.dataflow) return dataflowEstimate(cell, hw);
   const dev = deviceSpec(hw);
   const dt = cell.precision;
   const w = cell.workload;
+  const sys = systemEstimate(cell, suite);
+  if (sys) return sys;
   if (w.kind === "collective") {
     const link = hw.node.intra_node!;
     // A collective is one kernel (NCCL): its launch overhead plus the alpha-beta ring model.

@@ -7,6 +7,7 @@
  *   all-reduce     (ring: reduce-scatter + all-gather): 2(n-1)/n * bytes/B + 2(n-1) * alpha
  *   all-gather, reduce-scatter (ring):                   (n-1)/n * bytes/B +  (n-1) * alpha
  *   send-recv (point to point):                                    bytes/B +          alpha
+ *   all-to-all (pairwise exchange):                  (n-1)/n * bytes/B +  (n-1) * alpha
  * The reduction arithmetic of all-reduce/reduce-scatter is not charged. One device: 0 s.
  */
 import type { CollectiveOp, LinkSpec } from "./types.ts";
@@ -23,5 +24,7 @@ export function collectiveLatency(op: CollectiveOp, bytes: number, n_devices: nu
       return ((n - 1) / n) * transfer + (n - 1) * link.latency_s;
     case "send-recv":
       return transfer + link.latency_s;
+    case "all-to-all":
+      return ((n - 1) / n) * transfer + (n - 1) * link.latency_s;
   }
 }

@@ -253,14 +253,23 @@ export function surveyNumbers(root: string, suite: { cells: { id: string; hardwa
   add("numWorksHardwareGT", "taxonomy/works/*.yaml (status stated, ground truth names hardware/measured)", ok ? fmtInt(works.filter((w) => w.validation.status === "stated" && /measur|hardware|real|silicon|GPU/i.test(w.validation.ground_truth) && !/simulat/i.test(w.validation.ground_truth)).length) : undefined);
   add("numWorksLlmWorkload", "taxonomy/works/*.yaml (workloads include LLM training or inference)", ok ? fmtInt(works.filter((w) => w.workloads.some((x) => /LLM/.test(x))).length) : undefined);
   add("numBackgroundRefs", "taxonomy/background.yaml (entries)", tax.background.length ? fmtInt(tax.background.length) : undefined);
-  const log = tax.searchLog?.value as undefined | { queries: { purpose: string }[]; excluded: unknown[]; identification: { date: string; records: { count: number }[] } };
+  const log = tax.searchLog?.value;
   add("numSearchQueries", "taxonomy/search-log.yaml (queries)", log ? fmtInt(log.queries.length) : undefined);
   add("numSearchQueriesIdentification", "taxonomy/search-log.yaml (queries, purpose identification)", log ? fmtInt(log.queries.filter((q) => q.purpose === "identification").length) : undefined);
   add("numSearchQueriesVerification", "taxonomy/search-log.yaml (queries, purpose verification)", log ? fmtInt(log.queries.filter((q) => q.purpose === "verification").length) : undefined);
   add("numSearchExcluded", "taxonomy/search-log.yaml (excluded candidates)", log ? fmtInt(log.excluded.length) : undefined);
-  add("searchDate", "taxonomy/search-log.yaml (identification.date)", log?.identification?.date);
-  const recs = log?.identification?.records ?? [];
-  ["Candidates", "Notes", "Queries", "Other"].forEach((n, i) => add(`numIdentified${n}`, `taxonomy/search-log.yaml (identification record ${i + 1})`, recs[i] ? fmtInt(recs[i]!.count) : undefined));
+  const dates = (log?.queries ?? []).map((q) => q.date).sort();
+  add("searchDate", "taxonomy/search-log.yaml (date of the latest query)", dates.length ? dates[dates.length - 1] : undefined);
+  // Records per identification source, counted from the records' found_by (works, background, excluded).
+  const foundBy = [...works.map((w) => w.found_by), ...tax.background.map((b) => b.value.found_by), ...(log?.excluded ?? []).map((e) => e.found_by)];
+  const queryIds = new Set((log?.queries ?? []).map((q) => q.id));
+  const kindOf = new Map((log?.sources ?? []).map((x) => [x.id, x.kind]));
+  const count = (pred: (id: string) => boolean) => (log ? fmtInt(foundBy.filter(pred).length) : undefined);
+  add("numIdentifiedCandidates", "taxonomy/ records found_by prior-candidates", count((id) => id === "prior-candidates"));
+  add("numIdentifiedNotes", "taxonomy/ records found_by prior-notes", count((id) => id === "prior-notes"));
+  add("numIdentifiedQueries", "taxonomy/ records found_by a search-log query", count((id) => queryIds.has(id)));
+  add("numIdentifiedOther", "taxonomy/ records found_by an incidental source", count((id) => kindOf.get(id) === "incidental"));
+  add("numIdentifiedReviewList", "taxonomy/ records found_by the review list or the anchors", count((id) => kindOf.get(id) === "review list" || id === "anchors-tools"));
 
   const hwOf = new Map(suite.cells.map((c) => [c.id, suite.hardware.get(c.hardware)?.kind ?? "unknown"]));
   const meas = suite.groundTruth.filter((g) => g.source_kind === "measured");

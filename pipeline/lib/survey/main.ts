@@ -1,5 +1,5 @@
 /** The check-survey command as a function: run the check on `root`, print, return the exit code. */
-import { formatProblem } from "./problems.ts";
+import { formatProblemLines } from "./problems.ts";
 import { runSurveyCheck } from "./check.ts";
 
 export interface Log {
@@ -12,8 +12,9 @@ const consoleLog: Log = { out: (l) => console.log(l), err: (l) => console.error(
 export function surveyMain(root: string, log: Log = consoleLog): number {
   const { problems, summary, outputs } = runSurveyCheck(root, { write: true });
   if (problems.length > 0) {
-    log.err(`check-survey: ${problems.length} problem(s); nothing written:`);
-    for (const p of problems) log.err(`  ${formatProblem(p)}`);
+    const roots = problems.filter((p) => !p.causedBy).length;
+    log.err(`check-survey: ${roots} problem(s)${roots < problems.length ? ` (and ${problems.length - roots} follow-on)` : ""}; nothing written:`);
+    for (const l of formatProblemLines(problems)) log.err(`  ${l}`);
     return 1;
   }
   const fmtCounts = (r: Record<string, number>) =>
@@ -26,7 +27,10 @@ export function surveyMain(root: string, log: Log = consoleLog): number {
   );
   log.out(`  per methodology: ${fmtCounts(summary.perMethodology)}`);
   log.out(`  per hardware: ${fmtCounts(summary.perHardware)}`);
+  log.out(`  reading (claims audit): ${fmtCounts(summary.perReading)}`);
+  log.out(`  open source: ${fmtCounts(summary.perOpenSource)}`);
+  log.out(`  needs from the target: ${fmtCounts(summary.perNeeds)}`);
   if (summary.prisma) log.out(`  PRISMA: ${fmtCounts(summary.prisma as unknown as Record<string, number>)}`);
-  log.out(`  ${summary.emptyCells.length} empty coverage cells (results/taxonomy/gaps.csv); wrote ${[...outputs.keys()].sort().join(", ")}`);
+  log.out(`  ${summary.emptyCells.length} empty coverage cells, ${summary.claimedGaps} of them gaps after a logged targeted search (results/taxonomy/gaps.csv); wrote ${[...outputs.keys()].sort().join(", ")}`);
   return 0;
 }

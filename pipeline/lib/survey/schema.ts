@@ -37,13 +37,34 @@ export const WORKLOADS = [
   "GNN",
   "generic DNN",
 ] as const;
-export const OUTPUTS = ["latency", "throughput", "energy", "memory", "area", "cost"] as const;
+export const OUTPUTS = ["latency", "throughput", "tail latency", "energy", "memory", "area", "cost"] as const;
+
+// ---------------------------------------------------------------- decision-relevant axes (issue 23)
+
+/** What the method needs from the target system before it can predict. */
+export const NEEDS = [
+  "datasheet only",
+  "microbenchmarks",
+  "per-op profiles",
+  "execution traces",
+  "the real system",
+  "RTL or architecture description",
+  "not stated",
+] as const;
+/** How long one prediction takes, as the text read states it or as the method class implies (basis says which). */
+export const SPEED = ["interactive (seconds or less)", "minutes", "hours or more", "not stated"] as const;
+
+/** Reading status of a work in the claims audit. */
+export const READING = ["full text read", "full text excerpts", "abstract only", "project docs only", "no public copy", "not read"] as const;
 
 export const Methodology = z.enum(METHODOLOGY);
 export const Abstraction = z.enum(ABSTRACTION);
 export const Hardware = z.enum(HARDWARE);
 export const Workload = z.enum(WORKLOADS);
 export const Output = z.enum(OUTPUTS);
+export const Needs = z.enum(NEEDS);
+export const Speed = z.enum(SPEED);
+export const ReadingStatus = z.enum(READING);
 
 /** A non-empty list of distinct axis values. */
 function axisList<T extends z.ZodTypeAny>(item: T) {
@@ -63,6 +84,15 @@ export const ClaimSource = z.enum(["paper abstract", "paper text", "project READ
 /** How the claim reached this record: read by us in a public copy of the primary text during this review, or taken from the project's notes (which name their source). */
 export const ClaimEvidence = z.enum(["read in this review", "literature notes (primary)", "tool notes (with source)"]);
 
+export const ClaimAgainst = z.enum([
+  "hardware measurements (own)",
+  "published measurements",
+  "RTL or cycle-level simulator",
+  "another model or simulator",
+  "not stated",
+]);
+export const ClaimKind = z.enum(["model error", "correlation", "design-search result", "speed-up or cost"]);
+
 /** One claimed-accuracy statement of a work, as read in a primary source. */
 export const Claim = z
   .object({
@@ -76,6 +106,14 @@ export const Claim = z
     place: z.string().min(1),
     source: ClaimSource,
     evidence: ClaimEvidence,
+    /** What the prediction was compared against. */
+    against: ClaimAgainst,
+    /** How many points (kernels, configurations, runs) the number summarises, or "not stated" in the text read. */
+    n_points: z.union([z.number().int().positive(), z.literal("not stated")]),
+    /** A model error (prediction vs reference) or a design-search/speed-up result (not an accuracy). */
+    kind: ClaimKind,
+    /** The bib key of the version of the tool whose text states the claim, when the work lists several versions. */
+    version: BibKey.optional(),
   })
   .strict();
 export type Claim = z.infer<typeof Claim>;
@@ -129,9 +167,51 @@ export const Artifact = z
     language: z.string().min(1),
     last_release_year: z.union([z.number().int().min(1990).max(2100), Unknown]),
     repository: z.string().url().optional(),
+    /** How the open-source status was checked: the look-up (index, query, date); required unless open_source is unknown. */
+    checked: z.string().min(10).optional(),
+  })
+  .strict()
+  .superRefine((a, ctx) => {
+    if (a.open_source === "yes" && a.repository === undefined)
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["repository"], message: "open_source 'yes' needs the repository url" });
+    if (a.open_source !== "unknown" && a.checked === undefined)
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["checked"], message: `open_source '${a.open_source}' needs 'checked': where and how it was looked up (for 'no': the search that found nothing)` });
+  });
+export type Artifact = z.infer<typeof Artifact>;
+
+// ---------------------------------------------------------------- reading and decision axes
+
+export const Reading = z
+  .object({
+    status: ReadingStatus,
+    /** What was read: URLs or repository paths. */
+    sources: z.array(z.string().min(1)).default([]),
+    /** Why not the full text (required for every status but 'full text read'). */
+    reason: z.string().min(10).optional(),
+    date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "date as YYYY-MM-DD"),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.status !== "full text read" && r.reason === undefined)
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["reason"], message: `reading status '${r.status}' needs a reason (why not the full text)` });
+    if (r.status !== "not read" && r.status !== "no public copy" && r.sources.length === 0)
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["sources"], message: `reading status '${r.status}' needs the sources read` });
+  });
+export type Reading = z.infer<typeof Reading>;
+
+export const Decision = z
+  .object({
+    needs: axisList(Needs),
+    speed: Speed,
+    /** Largest scale the text read reports (e.g. "1024 GPUs", "one chip"), or "not stated". */
+    scale: z.string().min(1),
+    /** Real frameworks or libraries the method runs, emulates or replays (vLLM, Megatron-LM, NCCL); empty when none. */
+    frameworks: z.array(z.string().min(1)).default([]),
+    /** Where these values come from: "text read" (the reading sources) or "method class" (inferred from the method, not stated). */
+    basis: z.enum(["text read", "method class"]),
   })
   .strict();
-export type Artifact = z.infer<typeof Artifact>;
+export type Decision = z.infer<typeof Decision>;
 
 // ---------------------------------------------------------------- work record
 
@@ -157,6 +237,14 @@ export const Work = z
     evaluated: z.boolean().default(false),
     /** Caveats on the classification itself (e.g. internals not re-read, a general-purpose tool). */
     note: z.string().min(1).optional(),
+    /** Other bib entries of the same tool (earlier or later versions, letters, journal versions): one work, several versions. */
+    versions: z.array(z.object({ key: BibKey, label: z.string().min(1) }).strict()).default([]),
+    /** The claims audit: what of the work was read, where, and why not more. */
+    reading: Reading,
+    /** Decision-relevant axes: what the method needs from the target, how fast, how far it scales, which frameworks it emulates. */
+    decision: Decision,
+    /** The search-log source or query id through which this record entered the review. */
+    found_by: z.string().min(1),
   })
   .strict();
 export type Work = z.infer<typeof Work>;
@@ -178,6 +266,8 @@ export const Background = z
     category: BackgroundReason,
     /** Why it is cited but not classified as a modelling method. */
     reason: z.string().min(10),
+    /** The search-log source or query id through which this record entered the review. */
+    found_by: z.string().min(1),
   })
   .strict();
 export type Background = z.infer<typeof Background>;
@@ -185,13 +275,14 @@ export const BackgroundFile = z.array(Background);
 
 // ---------------------------------------------------------------- search log
 
+export const QueryPurpose = z.enum(["identification", "verification", "snowballing", "gap search", "open-source check", "claim audit"]);
 export const Query = z
   .object({
     id: z.string().min(1),
     date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "date as YYYY-MM-DD"),
     source: z.string().min(1),
     query: z.string().min(1),
-    purpose: z.enum(["identification", "verification"]),
+    purpose: QueryPurpose,
     /** Results returned by the source for this query, as reported by the source. */
     hits: z.number().int().nonnegative(),
     /** What the query established (e.g. the doi found), or that the target was not found. */
@@ -199,12 +290,72 @@ export const Query = z
     bib_key: BibKey.optional(),
   })
   .strict();
+export type Query = z.infer<typeof Query>;
+
+/**
+ * Valid screening and eligibility criteria (PRISMA 2020). Whether a reviewer has seen an author list is
+ * not one: a record whose metadata or text could not be obtained is stage 'not retrieved', never excluded.
+ */
+export const CRITERIA = [
+  "not a performance model or simulator",
+  "ML-model design method whose latency predictor is not the contribution",
+  "no paper: blog, course or repository only",
+  "short or abstract-only version of an included work",
+  "out of scope: neither ML workloads nor a substrate ML-system simulators build on",
+] as const;
+export const Criterion = z.enum(CRITERIA);
 
 export const ExcludedCandidate = z
   .object({
     candidate: z.string().min(1),
-    stage: z.enum(["duplicate", "screening", "eligibility"]),
+    stage: z.enum(["duplicate", "screening", "not retrieved", "eligibility"]),
+    /** For screening and eligibility: the criterion applied. */
+    criterion: Criterion.optional(),
     reason: z.string().min(10),
+    /** The search-log source or query id through which this record entered the review. */
+    found_by: z.string().min(1),
+    /** Queries that tried to retrieve the record (for 'not retrieved'). */
+    tried: z.array(z.string().min(1)).default([]),
+  })
+  .strict()
+  .superRefine((e, ctx) => {
+    if ((e.stage === "screening" || e.stage === "eligibility") && e.criterion === undefined)
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["criterion"], message: `stage '${e.stage}' needs a criterion (one of: ${CRITERIA.join("; ")})` });
+    if (e.stage === "not retrieved" && e.tried.length === 0)
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["tried"], message: "stage 'not retrieved' needs the query ids that tried to retrieve it" });
+  });
+export type ExcludedCandidate = z.infer<typeof ExcludedCandidate>;
+
+export const Source = z
+  .object({
+    id: z.string().min(1),
+    kind: z.enum(["prior list", "corpus query", "snowballing", "review list", "incidental"]),
+    description: z.string().min(1),
+    date: z.string().min(1),
+  })
+  .strict();
+
+export const Snowball = z
+  .object({
+    seed: BibKey,
+    direction: z.enum(["backward", "forward"]),
+    /** What was read: the reference list, a README's comparison, the works citing the seed found by a query. */
+    read: z.string().min(1),
+    queries: z.array(z.string().min(1)).default([]),
+    /** Records this step added to the review (bib keys or candidate names). */
+    added: z.array(z.string().min(1)).default([]),
+    note: z.string().min(1).optional(),
+  })
+  .strict();
+
+export const GapSearch = z
+  .object({
+    matrix: z.string().min(1),
+    row: z.string().min(1),
+    col: z.string().min(1),
+    query: z.string().min(1),
+    /** What the search found: works added to the review (then the cell is no longer empty) or nothing. */
+    found: z.array(z.string().min(1)).default([]),
   })
   .strict();
 
@@ -220,15 +371,11 @@ export const SearchLog = z
         notes: z.array(z.string().min(1)).default([]),
       })
       .strict(),
-    /** The identification step as it was carried out (the candidate list and its provenance). */
-    identification: z
-      .object({
-        description: z.string().min(1),
-        date: z.string().min(1),
-        records: z.array(z.object({ source: z.string().min(1), count: z.number().int().nonnegative(), note: z.string().optional() }).strict()).min(1),
-      })
-      .strict(),
+    /** Where records came from; every record's found_by names one of these ids or a query id. */
+    sources: z.array(Source).min(1),
     queries: z.array(Query).default([]),
+    snowballing: z.array(Snowball).default([]),
+    gap_searches: z.array(GapSearch).default([]),
     excluded: z.array(ExcludedCandidate).default([]),
   })
   .strict();

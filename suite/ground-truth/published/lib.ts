@@ -53,7 +53,12 @@ function writeAtomic(file: string, text: string): void {
   fs.renameSync(tmp, file);
 }
 
-export const cellsPath = (source: string) => path.join(REPO_ROOT, "suite", "cells", `published-${source}.yaml`);
+/**
+ * Sources whose cells are not named published-<source>.yaml: the Megatron-LM training cells are shared by
+ * several tools and layers (Calculon, ASTRA-sim, ZZZ's system layer), so they sit in training-megatron.yaml.
+ */
+export const CELL_FILES: Record<string, string> = { "megatron-seqsel": "training-megatron.yaml" };
+export const cellsPath = (source: string) => path.join(REPO_ROOT, "suite", "cells", CELL_FILES[source] ?? `published-${source}.yaml`);
 export const groundTruthPath = (source: string) => path.join(REPO_ROOT, "suite", "ground-truth", "published", source, "ground-truth.csv");
 
 /**

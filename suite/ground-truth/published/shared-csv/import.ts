@@ -242,7 +242,7 @@ function buildMegatron1T(r: ReturnType<typeof makeReader>): { cells: CellIn[]; r
     {
       id,
       level: "multi-gpu",
-      workload: { kind: "training", model: "megatron-gpt-1t", global_batch: cfg.GBS!, seq_len: 2048, scope: "iteration" },
+      workload: { kind: "training", model: "megatron-gpt-1t", global_batch: cfg.GBS!, seq_len: 2048, scope: "iteration", micro_batch: cfg.MBS!, recompute: "full" },
       hardware: "a100-sxm4-80gb",
       n_devices: gpus,
       parallelism: { tp: cfg.TP!, pp: cfg.PP!, dp: gpus / (cfg.TP! * cfg.PP!) },
@@ -252,7 +252,7 @@ function buildMegatron1T(r: ReturnType<typeof makeReader>): { cells: CellIn[]; r
       unit: "TFLOP/s",
       notes:
         `Megatron-LM SC21 (narayanan2021megatron), GPT 1T on 3072 A100 80GB (Selene, 384 nodes x 8 GPUs), end-to-end training iterations. ` +
-        `Configuration from the authors' reproduction script for Table 1, ${MEGATRON}@${MEGATRON_SCRIPT_COMMIT.slice(0, 12)}:${script} (1T: TP=8, PP=64, MBS=1, GBS=3072, NNODES=384, --activations-checkpoint-method uniform), so dp = 3072/(8x64) = 6. ` +
+        `Configuration from the authors' reproduction script for Table 1, ${MEGATRON}@${MEGATRON_SCRIPT_COMMIT.slice(0, 12)}:${script} (1T: TP=8, PP=64, MBS=1, GBS=3072, NNODES=384, --activations-checkpoint-method uniform, i.e. full recomputation, and no --num-layers-per-virtual-pipeline-stage, i.e. no interleaving), so dp = 3072/(8x64) = 6. ` +
         `FLOPs are counted by the paper's formula for a GPT iteration, which includes the recomputed forward pass (activation recomputation is on); a tool must count the same way. ` +
         `Precision: 'half precision' per the Megatron-LM README ('more than 43% half precision utilization'); fp16 vs bf16 is not stated there; the A100 dense peak is 312 TFLOP/s for both.`,
     },
