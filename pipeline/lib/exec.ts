@@ -40,6 +40,16 @@ export class ToolRunError extends Error {
 }
 
 /**
+ * Thrown by an adapter's parser for an output that is the tool's own, deterministic answer that the
+ * cell has no value (MAESTRO's SIGFPE on a layer, Calculon's "ERROR: ... needs 100 GiB"). The runner
+ * records such an output (so a re-parse gives the same failure) and fails the cell with the message;
+ * any other parse error records nothing.
+ */
+export class ToolVerdict extends Error {
+  override name = "ToolVerdict";
+}
+
+/**
  * Process groups of the tools running now. Every launch is detached into its own group (so a time
  * limit kills the tool and its children); Ctrl-C reaches only the terminal's foreground group, so
  * evaluate's signal handler calls killAllTools() to kill these groups before it exits. Executors

@@ -28,7 +28,7 @@
  *   identity, so a code change between an interrupted run and its resume does not reuse stale rows.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
-import { localExecutor, ToolRunError, withExecutor, type Executor } from "./exec.ts";
+import { localExecutor, ToolRunError, ToolVerdict, withExecutor, type Executor } from "./exec.ts";
 import { join, resolve } from "node:path";
 import { createHash } from "node:crypto";
 import type { Cell, PredictionRow } from "./schema.ts";
@@ -306,7 +306,20 @@ export async function runToolDetailed(adapter: ToolAdapter, suite: Suite, opts: 
         if (raw === undefined) {
           row = finish({ predicted: undefined, status: "not-run", reason: `tool not available here (${avail.reason ?? "unknown"}) and no recorded output` });
         } else {
-          const p = adapter.parse(raw, cell, ctx);
+          let p: ReturnType<typeof adapter.parse>;
+          try {
+            p = adapter.parse(raw, cell, ctx);
+          } catch (e) {
+            // The tool's own answer that the cell has no value is its outcome: recorded (a live run
+            // only), so that the re-parse reports the same failure.
+            if (e instanceof ToolVerdict && stats && adapter.recordRaw) {
+              store?.();
+              writeFileAtomic(rawPath(rawOut, meta.name, cell.id), raw);
+              walls.set(cell.id, stats);
+              live.add(cell.id);
+            }
+            throw e;
+          }
           const v = convertToCellUnit(cell, p.value, p.unit);
           if (v === undefined) throw new Error(`tool reported unit '${p.unit}', which is not a unit of metric '${cell.metric}'`);
           if (!(v > 0) || !Number.isFinite(v)) throw new Error(`tool reported a non-positive or non-finite value (${p.value} ${p.unit})`);

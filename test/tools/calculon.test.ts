@@ -97,8 +97,9 @@ describe("translation suite -> Calculon", () => {
     expect(system.mem1.GBps).toBeCloseTo(3350, 9);
     expect(system.mem1.GiB).toBeCloseTo(80e9 / 2 ** 30, 9);
     expect(system.networks[0].bandwidth).toBeCloseTo(450, 9);
-    expect(system.networks[1]).toEqual(t.networks[1]); // no inter-node link in the suite: Calculon's
-    expect(from_suite).toEqual(["matrix.float8.tflops", "mem1.GBps", "mem1.GiB", "networks[0].bandwidth", "networks[0].size"]);
+    expect(system.networks[1].bandwidth).toBeCloseTo(hw.node.inter_node!.bandwidth_bytes_per_s.value / 1e9, 9); // the suite's 8 x 400 Gb/s NDR per node
+    expect(system.networks[1].latency).toEqual(t.networks[1].latency); // the suite has no inter-node latency: Calculon's own
+    expect(from_suite).toEqual(["matrix.float8.tflops", "mem1.GBps", "mem1.GiB", "networks[0].bandwidth", "networks[0].size", "networks[1].bandwidth"]);
     expect(t.matrix.float8.tflops).toBe(2000); // the template is not modified
   });
 

@@ -26,7 +26,7 @@ import { parse as parseYaml } from "yaml";
 import { ToolMetadata, type Cell, type Hardware, type Model } from "../../pipeline/lib/schema.ts";
 import type { Suite } from "../../pipeline/lib/suite.ts";
 import type { Availability, Support, ToolAdapter, ToolContext } from "../../pipeline/lib/tool.ts";
-import { launcherFor, runProcess, toolAvailability, ToolRunError } from "../../pipeline/lib/exec.ts";
+import { launcherFor, runProcess, toolAvailability, ToolRunError, ToolVerdict } from "../../pipeline/lib/exec.ts";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 export const metadata = ToolMetadata.parse(parseYaml(readFileSync(`${here}metadata.yaml`, "utf8")));
@@ -210,7 +210,7 @@ export function parseRaw(raw: string): CalculonRaw {
     else if (!line.startsWith("#")) body.push(line);
   }
   const rejected = body.find((l) => l.startsWith("ERROR: "));
-  if (rejected) throw new Error(`Calculon rejected the execution: ${rejected.slice(7)}`);
+  if (rejected) throw new ToolVerdict(`Calculon rejected the execution: ${rejected.slice(7)}`);
   let stats: Json;
   try {
     stats = JSON.parse(body.join("\n")) as Json;

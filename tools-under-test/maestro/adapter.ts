@@ -25,7 +25,7 @@ import { parse as parseYaml } from "yaml";
 import { ToolMetadata, type Cell, type Hardware } from "../../pipeline/lib/schema.ts";
 import type { Suite } from "../../pipeline/lib/suite.ts";
 import type { Support, ToolAdapter, ToolContext } from "../../pipeline/lib/tool.ts";
-import { launcherFor, runProcess, toolAvailability, ToolRunError } from "../../pipeline/lib/exec.ts";
+import { launcherFor, runProcess, toolAvailability, ToolRunError, ToolVerdict } from "../../pipeline/lib/exec.ts";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 export const metadata = ToolMetadata.parse(parseYaml(readFileSync(`${here}metadata.yaml`, "utf8")));
@@ -154,7 +154,7 @@ export function hardwareFlags(hw: Hardware): Record<string, string | number | bo
 
 export function parseCsv(raw: string): Record<string, string> {
   const crash = raw.split("\n").find((l) => l.startsWith("CRASH: "));
-  if (crash) throw new Error(`MAESTRO crashed on this layer: ${crash.slice(7)}`);
+  if (crash) throw new ToolVerdict(`MAESTRO crashed on this layer: ${crash.slice(7)}`);
   const lines = raw.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("#"));
   if (lines.length < 2) throw new Error("MAESTRO output has no CSV row");
   const head = lines[0]!.split(",").map((s) => s.trim());

@@ -343,7 +343,12 @@ export function estimate(cell: Cell, suite: Suite, cfg: ZzzConfig = DEFAULT_CONF
 
 function estimateV2(cell: Cell, suite: Suite, cfg: ZzzConfig): Estimate | EstimateV2 {
   const w = cell.workload;
-  if (w.kind === "collective") return estimateV1(cell, suite); // the system layer's (issue 14)
+  // spatial accelerators: the dataflow layer; collectives, training and multi-GPU steps: the system layer
+  const hw0 = suite.hardware.get(cell.hardware)!;
+  if (hw0.dataflow) return dataflowEstimate(cell, hw0);
+  const sys = systemEstimate(cell, suite);
+  if (sys) return sys;
+  if (w.kind === "collective") return estimateV1(cell, suite);
   const engine = engineForCell(cell.engine);
   if (!engine) throw new Error(`cell ${cell.id}: engine '${cell.engine}' is not known to ZZZ's engine layer (known: ${supportedCellEngines()})`);
   const hw = suite.hardware.get(cell.hardware)!;

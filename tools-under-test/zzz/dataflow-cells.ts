@@ -181,8 +181,25 @@ const MAPPING_TEXT = (m: Mapping, arch: Arch) =>
     })
     .join(" ");
 
+/**
+ * The mapping search is deterministic in (cell, hardware) and is the costliest estimate in the
+ * suite (~0.1-0.6 s a layer); evaluate's ablation and cross-device passes ask for the same layers
+ * again, so results are kept per loaded cell and hardware object (a reloaded suite searches anew).
+ */
+const memo = new WeakMap<Cell, WeakMap<Hardware, DataflowEstimate>>();
+
 /** ZZZ's own mapper on the cell's layer; latency = cycles x groups / clock. */
 export function dataflowEstimate(cell: Cell, hw: Hardware): DataflowEstimate {
+  let byHw = memo.get(cell);
+  if (!byHw) memo.set(cell, (byHw = new WeakMap()));
+  const hit = byHw.get(hw);
+  if (hit) return hit;
+  const r = Object.freeze(searchDataflow(cell, hw));
+  byHw.set(hw, r);
+  return r;
+}
+
+function searchDataflow(cell: Cell, hw: Hardware): DataflowEstimate {
   const arch = archOf(hw);
   const w = workloadOf(cell);
   const r = searchMapping(w, arch);

@@ -103,7 +103,7 @@ export function runSurveyCheck(root: string, opts: { write?: boolean } = {}): Su
   const versionOf = new Map<string, string>();
   for (const { file, value } of tax.works) {
     for (const v of value.versions) {
-      if (!bibByKey.has(v.key)) problems.push({ file, key: value.key, field: "versions", message: `version '${v.key}' is not a key of bib/*.bib` });
+      if (!bibByKey.has(v.key)) problems.push({ file, key: value.key, field: "versions", message: `version '${v.key}' is not a key of bib/*.bib`, causedBy: keyCause });
       const prev = versionOf.get(v.key);
       if (prev !== undefined) problems.push({ file, key: value.key, field: "versions", message: `version '${v.key}' is already a version of '${prev}'` });
       if (works.some((w) => w.key === v.key) || background.some((b) => b.key === v.key))
