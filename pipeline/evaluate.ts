@@ -46,7 +46,7 @@ import { TOOLS } from "../tools-under-test/registry.ts";
 import { estimate, supports } from "../tools-under-test/zzz/adapter.ts";
 import { writeZzzReports, ZZZ_MODE_TOOLS } from "./lib/zzz-report.ts";
 import { openStage, publishStage, discardStage, preflight, recoverPublish, keepPrevious, staged } from "./lib/publish.ts";
-import { keptRows, keptStaleness, mergeKept, newFailures, describeFailures, validateStaged, type Failure } from "./lib/results-check.ts";
+import { keptRows, parsePredictions, keptStaleness, mergeKept, newFailures, describeFailures, validateStaged, type Failure } from "./lib/results-check.ts";
 import { buildIdentity, type BuildIdentity } from "./lib/identity.ts";
 import { checkNames, parseEvaluateArgs, UsageError } from "./lib/cli-options.ts";
 import { createProgress } from "./lib/progress.ts";
@@ -221,7 +221,9 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateResult> {
       ),
     );
     // ZZZ v2: results/zzz-ablation.csv, results/zzz-calibration.csv, and its other modes' summary rows.
-    const zzzModes = names.includes("zzz") ? writeZzzReports(stage.dir, suite, all) : [];
+    // Its vidur-steps categories need Vidur's rows: this run's, or the published ones (--tools zzz).
+    const vidurRows = names.includes("vidur") ? [] : parsePredictions(keptRows(results, "predictions.csv", ["vidur"]));
+    const zzzModes = names.includes("zzz") ? writeZzzReports(stage.dir, suite, [...all, ...vidurRows]) : [];
     const summary = [...summaryRows(acc), ...zzzModes].sort((a, b) => compareStrings(a.tool, b.tool) || compareStrings(a.category, b.category));
     writeCsvAtomic(
       staged(stage, "measured-vs-claimed.csv"),
