@@ -186,7 +186,12 @@ const MAPPING_TEXT = (m: Mapping, arch: Arch) =>
  * suite (~0.1-0.6 s a layer); evaluate's ablation and cross-device passes ask for the same layers
  * again, so results are kept per loaded cell and hardware object (a reloaded suite searches anew).
  */
-const memo = new WeakMap<Cell, WeakMap<Hardware, DataflowEstimate>>();
+let memo = new WeakMap<Cell, WeakMap<Hardware, DataflowEstimate>>();
+
+/** Forget the kept searches (make bench times the search itself). */
+export function clearDataflowCache(): void {
+  memo = new WeakMap();
+}
 
 /** ZZZ's own mapper on the cell's layer; latency = cycles x groups / clock. */
 export function dataflowEstimate(cell: Cell, hw: Hardware): DataflowEstimate {
