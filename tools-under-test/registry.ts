@@ -7,5 +7,7 @@ import { timeloopAdapter } from "./timeloop/adapter.ts";
 import { calculonAdapter } from "./calculon/adapter.ts";
 import { scaleSimAdapter } from "./scale-sim/adapter.ts";
 import { maestroAdapter } from "./maestro/adapter.ts";
+import { genzAdapter } from "./genz/adapter.ts";
+import { llmViewerAdapter } from "./llm-viewer/adapter.ts";
 
-export const TOOLS: ToolAdapter<any>[] = [zzzAdapter, astraSimAdapter, vidurAdapter, timeloopAdapter, calculonAdapter, scaleSimAdapter, maestroAdapter];
+export const TOOLS: ToolAdapter<any>[] = [zzzAdapter, astraSimAdapter, vidurAdapter, timeloopAdapter, calculonAdapter, scaleSimAdapter, maestroAdapter, genzAdapter, llmViewerAdapter];
