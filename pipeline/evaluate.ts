@@ -45,6 +45,8 @@ import { CHECK_COLUMNS as SERVING_CHECK_COLUMNS, CHECK_FILE as SERVING_CHECK_FIL
 import { TOOLS } from "../tools-under-test/registry.ts";
 import { estimate, supports } from "../tools-under-test/zzz/adapter.ts";
 import { writeZzzReports, ZZZ_MODE_TOOLS } from "./lib/zzz-report.ts";
+import { COVERAGE_COLUMNS, coverageRows } from "./lib/coverage.ts";
+import { H2H_COLUMNS, RUNTIME_COLUMNS, SHARED_COLUMNS, headToHeadRows, runtimeRows, sharedCellRows } from "./lib/head-to-head.ts";
 import { openStage, publishStage, discardStage, preflight, recoverPublish, keepPrevious, staged } from "./lib/publish.ts";
 import { keptRows, parsePredictions, keptStaleness, mergeKept, newFailures, describeFailures, validateStaged, type Failure } from "./lib/results-check.ts";
 import { buildIdentity, type BuildIdentity } from "./lib/identity.ts";
@@ -247,6 +249,18 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateResult> {
         keptRows(results, "summary.csv", kept.includes("zzz") ? [...kept, ...ZZZ_MODE_TOOLS] : kept),
       ),
     );
+
+    // The tools side by side (issue 17), over every tool's rows: this run's and the kept ones.
+    // coverage.csv: what each tool did with each ground-truth cell, and why not; head-to-head.csv:
+    // every tool's error on exactly the cells all of a set predict; shared-cells.csv: pairwise overlap.
+    // The rows as predictions.csv holds them (rounded), so the files recompute from the committed CSV.
+    const allPreds = parsePredictions([...sortedRows, ...keptRows(results, "predictions.csv", kept)] as Record<string, string>[]);
+    const allAcc = accuracyRows(allPreds, suite.groundTruth, suite.cells);
+    const metaByTool = new Map(TOOLS.map((t) => [t.metadata.name, t.metadata]));
+    writeCsvAtomic(staged(stage, "coverage.csv"), COVERAGE_COLUMNS, coverageRows(allPreds, suite));
+    writeCsvAtomic(staged(stage, "head-to-head.csv"), H2H_COLUMNS, headToHeadRows(allAcc, suite, metaByTool));
+    writeCsvAtomic(staged(stage, "head-to-head-runtime.csv"), RUNTIME_COLUMNS, runtimeRows(allPreds, allAcc, suite));
+    writeCsvAtomic(staged(stage, "shared-cells.csv"), SHARED_COLUMNS, sharedCellRows(allAcc, [...new Set(allPreds.map((p) => p.tool))].sort(), suite));
 
     // Work counts per cell from ZZZ (the roofline figure's data).
     const intensity = [];

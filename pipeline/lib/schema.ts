@@ -552,6 +552,13 @@ export const ToolMetadata = z
         }
       }, "expected a valid regular expression over cell ids")
       .optional(),
+    /**
+     * Parts of this tool's predictions that come from another tool (results/head-to-head.csv keeps
+     * them out of the headline rows): which tool, for which workload kinds, and what it supplies.
+     */
+    inputs_from: z
+      .array(z.object({ tool: Id, workload_kinds: z.array(z.string().min(1)).min(1), what: z.string().min(1) }).strict())
+      .optional(),
     notes: z.string().optional(),
   })
   .strict();
@@ -594,7 +601,7 @@ export const PredictionRow = z
 export type PredictionRow = z.infer<typeof PredictionRow>;
 
 /** Provenance columns: ignored when CI compares regenerated results with committed ones. */
-export const PROVENANCE_COLUMNS = ["wall_s", "wall_s_per_cell"] as const;
+export const PROVENANCE_COLUMNS = ["wall_s", "wall_s_per_cell", "median_wall_s", "p90_wall_s"] as const;
 
 export const ACCURACY_COLUMNS = [
   "tool",
