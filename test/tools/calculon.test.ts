@@ -13,6 +13,7 @@ import { runTool } from "../../pipeline/lib/runner.ts";
 import type { Cell } from "../../pipeline/lib/schema.ts";
 import {
   NOT_TRAINING_REASON,
+  OPERATOR_REASON,
   TIME_TO_TRAIN_REASON,
   availability,
   calculonAdapter,
@@ -53,7 +54,7 @@ describe("support", () => {
     expect(supports(cell("mlperf-tr40-step.resnet-50.h100-sxm5-80gb.x8"), suite)).toMatchObject({ ok: false, reason: expect.stringMatching(/decoder transformers; resnet-50 is a cnn/) });
     expect(supports(cell("mlperf-tr40.gpt-3-175b.h100-sxm5-80gb.x512"), suite)).toEqual({ ok: false, reason: TIME_TO_TRAIN_REASON });
     const gemm = [...suite.cells.values()].find((c) => c.workload.kind === "gemm")!;
-    expect(supports(gemm, suite)).toEqual({ ok: false, reason: NOT_TRAINING_REASON });
+    expect(supports(gemm, suite)).toEqual({ ok: false, reason: OPERATOR_REASON });
     const supported = [...suite.cells.values()].filter((c) => supports(c, suite).ok);
     expect(supported).toHaveLength(10);
   });

@@ -93,13 +93,13 @@ describe("supports", () => {
     const op = supports(cell("attn-decode.llama-2-7b.b1.c2048.h200-sxm-141gb.bf16"));
     expect(!op.ok && op.reason).toMatch(/workload kind 'attention-decode'/);
     const gpt = [...suite.cells.values()].find((c) => c.workload.kind === "decode-step" && c.workload.model === "gpt-2");
-    expect(gpt && supports(gpt)).toEqual({ ok: false, reason: "Vidur has no model config for gpt-2" });
+    expect(gpt && supports(gpt)).toEqual({ ok: false, reason: "no input generated: Vidur has no model config for gpt-2" });
     const mlperf = [...suite.cells.values()].filter((c) => c.id.startsWith("mlperf-inf41.llama-2-70b."));
     expect(mlperf.map((c) => c.workload.kind === "serving" && c.workload.scenario).sort()).toEqual(expect.arrayContaining(["offline", "server"]));
     expect(mlperf.some((c) => c.hardware === "h100-sxm5-80gb" && c.n_devices === 8)).toBe(true);
     for (const c of mlperf) expect(supports(c), c.id).toEqual({ ok: false, reason: MLPERF_REASON });
     const gptj = [...suite.cells.values()].find((c) => c.workload.kind === "serving" && c.workload.model === "gpt-j-6b")!;
-    expect(supports(gptj)).toEqual({ ok: false, reason: "Vidur has no model config for gpt-j-6b" });
+    expect(supports(gptj)).toEqual({ ok: false, reason: "no input generated: Vidur has no model config for gpt-j-6b" });
     const fixed = cell(`${SERVE}.ttft-p50`);
     expect(supports(Cell.parse({ ...fixed, workload: { ...fixed.workload, num_requests: undefined } }))).toEqual({ ok: false, reason: SCENARIO_REASON });
   });

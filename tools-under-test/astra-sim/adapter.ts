@@ -44,11 +44,11 @@ export function timeoutS(env: NodeJS.ProcessEnv = process.env, derived?: number)
   const v = Number(env.ASTRASIM_TIMEOUT_S);
   return Number.isFinite(v) && v > 0 ? v : derived ?? 1200;
 }
-export const NO_TRACE_REASON = "ASTRA-sim needs a Chakra trace of this workload; not generated in this artifact yet";
+export const NO_TRACE_REASON = "no input generated: ASTRA-sim needs a Chakra trace of this workload; not generated in this artifact yet";
 export const TIME_TO_TRAIN_REASON =
-  "time to train also depends on the number of steps to the quality target, evaluation and start-up; ASTRA-sim simulates one step (see the mlperf-tr40-step.* cells of suite/cells/published-mlperf-tr40-step.yaml)";
+  "cannot express: time to train also depends on the number of steps to the quality target, evaluation and start-up; ASTRA-sim simulates one step (see the mlperf-tr40-step.* cells of suite/cells/published-mlperf-tr40-step.yaml)";
 export const NO_PLAN_REASON =
-  "no training-step plan for this cell in tools-under-test/astra-sim/training-plan.ts (ASTRA-sim needs the step's Chakra trace: parallel layout, micro-batches, per-layer compute times)";
+  "no input generated: no training-step plan for this cell in tools-under-test/astra-sim/training-plan.ts (ASTRA-sim needs the step's Chakra trace: parallel layout, micro-batches, per-layer compute times)";
 
 /**
  * ASTRA-sim's validated HGX-H100 configs, copied verbatim from astra-sim@4f387bcd:

@@ -49,9 +49,13 @@ export const SYSTEM_TEMPLATES: Record<string, string> = {
 const DATATYPES: Partial<Record<Cell["precision"], string>> = { fp16: "float16", bf16: "bfloat16", fp8: "float8", fp32: "float32" };
 
 export const NOT_TRAINING_REASON =
-  "Calculon is run here on training iterations only (its inference mode is not evaluated in this artifact)";
+  "no input generated: Calculon is run here on training iterations only (its inference mode is not evaluated in this artifact)";
+/** Whole-model inference workloads: Calculon has an inference mode that this artifact does not generate inputs for. */
+const INFERENCE_KINDS = new Set(["prefill", "decode-step", "inference", "serving"]);
+export const OPERATOR_REASON =
+  "cannot express: Calculon models whole LLM training iterations and inference steps, not single operators or collectives";
 export const TIME_TO_TRAIN_REASON =
-  "Calculon predicts one training iteration; time to train also depends on the number of steps to the quality target, evaluation and start-up";
+  "cannot express: Calculon predicts one training iteration; time to train also depends on the number of steps to the quality target, evaluation and start-up";
 
 function modelOf(cell: Cell, suite: Suite): Model | undefined {
   const w = cell.workload;
@@ -60,11 +64,11 @@ function modelOf(cell: Cell, suite: Suite): Model | undefined {
 
 export function supports(cell: Cell, suite: Suite): Support {
   const w = cell.workload;
-  if (w.kind !== "training") return { ok: false, reason: NOT_TRAINING_REASON };
+  if (w.kind !== "training") return { ok: false, reason: INFERENCE_KINDS.has(w.kind) ? NOT_TRAINING_REASON : OPERATOR_REASON };
   if (w.scope !== "iteration") return { ok: false, reason: TIME_TO_TRAIN_REASON };
   const model = modelOf(cell, suite);
   if (!model) return { ok: false, reason: `unknown model ${w.model}` };
-  if (model.arch.kind !== "decoder") return { ok: false, reason: `Calculon models GPT-style decoder transformers; ${model.id} is a ${model.arch.kind} model` };
+  if (model.arch.kind !== "decoder") return { ok: false, reason: `cannot express: Calculon models GPT-style decoder transformers; ${model.id} is a ${model.arch.kind} model` };
   if (model.arch.n_kv_heads !== model.arch.n_heads) return { ok: false, reason: `Calculon's attention is multi-head; ${model.id} uses grouped-query attention` };
   if (model.arch.mlp !== "gelu") return { ok: false, reason: `Calculon's MLP is two GEMMs with a GeLU; ${model.id} uses ${model.arch.mlp}` };
   if (!SYSTEM_TEMPLATES[cell.hardware]) return { ok: false, reason: `no Calculon system file for ${cell.hardware} (Calculon ships A100 80GB and H100 80GB systems)` };

@@ -99,11 +99,11 @@ export function supports(cell: Cell, suite: Suite): Support {
   const hw = suite.hardware.get(cell.hardware);
   if (!hw) return { ok: false, reason: `unknown hardware ${cell.hardware}` };
   if (hw.dataflow?.dataflow !== "row-stationary")
-    return { ok: false, reason: "MAESTRO is attempted on the Eyeriss (row-stationary) cells only: no mapping for other accelerators is generated in this artifact" };
+    return { ok: false, reason: hw.kind === "gpu" || hw.kind === "cpu" ? "cannot express: MAESTRO models spatial dataflow accelerators, not a GPU or CPU" : "no input generated: MAESTRO is attempted on the Eyeriss (row-stationary) cells only: no mapping for other accelerators is generated in this artifact" };
   if (!hw.boost_clock_hz) return { ok: false, reason: `${hw.id} has no clock` };
   if (cell.workload.kind !== "conv2d") return { ok: false, reason: `workload '${cell.workload.kind}' is not translated to MAESTRO` };
   if (cell.metric !== "latency") return { ok: false, reason: `metric ${cell.metric} is not derived from MAESTRO's runtime` };
-  if (!matchLayer(cell)) return { ok: false, reason: `no row-stationary mapping of this layer shape among MAESTRO's own files (${MAPPING_FILES.join(", ")})` };
+  if (!matchLayer(cell)) return { ok: false, reason: `no input generated: no row-stationary mapping of this layer shape among MAESTRO's own files (${MAPPING_FILES.join(", ")})` };
   return { ok: true };
 }
 

@@ -54,8 +54,8 @@ export const DATAFLOW: Record<DataflowArch["dataflow"], "ws" | "os"> = {
   "row-stationary": "ws",
 };
 
-export const GPU_REASON = "SCALE-Sim models systolic arrays; no architecture of an NVIDIA GPU's tensor cores is part of this artifact";
-export const CPU_REASON = "SCALE-Sim models systolic arrays; a CPU is not one";
+export const GPU_REASON = "cannot express: SCALE-Sim models systolic arrays; no architecture of an NVIDIA GPU's tensor cores is part of this artifact";
+export const CPU_REASON = "cannot express: SCALE-Sim models systolic arrays; a CPU is not one";
 
 export function layerMacs(cell: Cell): number {
   const w = cell.workload;

@@ -44,8 +44,8 @@ export function timeoutS(env: NodeJS.ProcessEnv = process.env, derived?: number)
 }
 
 export const GPU_REASON =
-  "Timeloop models dataflow accelerators; no architecture spec of an NVIDIA GPU's tensor cores is part of this artifact";
-export const CPU_REASON = "Timeloop models dataflow accelerators; no architecture spec of a CPU is part of this artifact";
+  "cannot express: Timeloop models dataflow accelerators; no architecture spec of an NVIDIA GPU's tensor cores is part of this artifact";
+export const CPU_REASON = "cannot express: Timeloop models dataflow accelerators; no architecture spec of a CPU is part of this artifact";
 
 /**
  * Bounded search per dataflow (the mapper is part of the tool's use, not of the hardware).

@@ -155,14 +155,19 @@ export function schedulerFor(cell: Cell): "vllm" | "orca" | "sarathi" {
 }
 
 export const LFS_REASON = (hw: string) =>
-  `Vidur's ${hw === "a100-sxm4-80gb" ? "a100" : "h100"} attention profile (data/profiling/compute/<device>/<model>/attention.csv) is a Git LFS object absent from the snapshot of microsoft/vidur available here; without it Vidur cannot predict attention`;
+  `no input generated: Vidur's ${hw === "a100-sxm4-80gb" ? "a100" : "h100"} attention profile (data/profiling/compute/<device>/<model>/attention.csv) is a Git LFS object absent from the snapshot of microsoft/vidur available here; without it Vidur cannot predict attention`;
 export const NOT_INDEPENDENT_REASON =
-  "ground truth is Vidur's own profiling data (data/profiling/), from which Vidur's predictor is trained: not an independent check of Vidur";
+  "excluded: ground truth is Vidur's own profiling data (data/profiling/), from which Vidur's predictor is trained: not an independent check of Vidur";
 export const MLPERF_REASON =
-  "not run: Vidur needs Llama-2-70B operator profiles on the cell's GPU at its tensor parallelism (attention with 64 query / 8 KV heads, split over the TP ranks); none is usable here: upstream's h100 Llama-2-70b mlp.csv is present but its attention.csv is a Git LFS object absent from the snapshot, upstream has no H200 profiles, and this artifact measured only Llama-2-7B shapes at TP 1. Even with profiles: the submissions run TensorRT-LLM in fp8 while Vidur's profiles are fp16/bf16 PyTorch kernels, and the MLPerf dataset (OpenOrca length distribution), Server arrival process and latency constraints are not modelled by this adapter";
+  "no input generated: Vidur needs Llama-2-70B operator profiles on the cell's GPU at its tensor parallelism (attention with 64 query / 8 KV heads, split over the TP ranks); none is usable here: upstream's h100 Llama-2-70b mlp.csv is present but its attention.csv is a Git LFS object absent from the snapshot, upstream has no H200 profiles, and this artifact measured only Llama-2-7B shapes at TP 1. Even with profiles: the submissions run TensorRT-LLM in fp8 while Vidur's profiles are fp16/bf16 PyTorch kernels, and the MLPerf dataset (OpenOrca length distribution), Server arrival process and latency constraints are not modelled by this adapter";
 /** A serving cell without a fixed request mix (an MLPerf-style scenario) of a model other than Llama-2-70B. */
 export const SCENARIO_REASON =
-  "not run: an MLPerf-style scenario (dataset length distribution, arrival process, latency constraints) is not mapped onto Vidur by this adapter; only fixed request mixes (workload.num_requests, input_len, output_len) are";
+  "no input generated: an MLPerf-style scenario (dataset length distribution, arrival process, latency constraints) is not mapped onto Vidur by this adapter; only fixed request mixes (workload.num_requests, input_len, output_len) are";
+
+/** Vidur simulates decoder-only LLMs; a config for another decoder is a file a user can add (our gap). */
+const NOT_DECODERS = new Set(["bert-large", "resnet-50"]);
+export const noConfigReason = (model: string) =>
+  NOT_DECODERS.has(model) ? `cannot express: Vidur simulates decoder-only LLMs; ${model} is not one` : `no input generated: Vidur has no model config for ${model}`;
 
 const SERVING_METRICS = new Set(["ttft_p50", "ttft_p99", "tpot_p50", "tpot_p99", "throughput"]);
 
@@ -172,19 +177,19 @@ export function supports(cell: Cell): Support {
   if (w.kind === "serving") {
     if (w.num_requests === undefined || w.input_len === undefined || w.output_len === undefined) {
       if (w.model === "llama-2-70b") return { ok: false, reason: MLPERF_REASON };
-      if (!VIDUR_MODELS[w.model]) return { ok: false, reason: `Vidur has no model config for ${w.model}` };
+      if (!VIDUR_MODELS[w.model]) return { ok: false, reason: noConfigReason(w.model) };
       return { ok: false, reason: SCENARIO_REASON };
     }
     if (!SERVING_METRICS.has(cell.metric)) return { ok: false, reason: `metric ${cell.metric} is not read from Vidur's request metrics in this adapter` };
     if (cell.metric === "throughput" && cell.unit !== "tokens/s") return { ok: false, reason: "serving throughput is read as output tokens/s" };
     if (w.output_len < 2 && cell.metric.startsWith("tpot")) return { ok: false, reason: "TPOT needs at least 2 output tokens" };
   } else if (w.kind !== "prefill" && w.kind !== "decode-step") {
-    return { ok: false, reason: `Vidur predicts LLM serving (per-batch and per-request times of whole models); workload kind '${w.kind}' is not one it simulates` };
+    return { ok: false, reason: `cannot express: Vidur predicts LLM serving (per-batch and per-request times of whole models); workload kind '${w.kind}' is not one it simulates` };
   } else if (cell.metric !== "latency") {
     return { ok: false, reason: `metric ${cell.metric} is not derived from Vidur's batch times in this adapter` };
   }
   const vidurModel = VIDUR_MODELS[w.model];
-  if (!vidurModel) return { ok: false, reason: `Vidur has no model config for ${w.model}` };
+  if (!vidurModel) return { ok: false, reason: noConfigReason(w.model) };
   const p = cell.parallelism;
   if (cell.n_devices !== 1 || p.tp !== 1 || p.pp !== 1 || p.dp !== 1) return { ok: false, reason: "only single-device (tp = pp = dp = 1) cells are mapped onto Vidur in this adapter" };
   if (w.kind === "prefill" && w.batch !== 1) return { ok: false, reason: "prefill cells are mapped for batch 1 only (one request, one prefill batch)" };
