@@ -222,9 +222,21 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateResult> {
         keptRows(results, "accuracy.csv", kept),
       ),
     );
+    // The tools side by side (issue 17), over every tool's rows: this run's and the kept ones.
+    // coverage.csv: what each tool did with each ground-truth cell, and why not; head-to-head.csv:
+    // every tool's error on exactly the cells all of a set predict; shared-cells.csv: pairwise overlap.
+    // The rows as predictions.csv holds them (rounded), so the files recompute from the committed CSV.
+    const allPreds = parsePredictions([...sortedRows, ...keptRows(results, "predictions.csv", kept)] as Record<string, string>[]);
+    const allAcc = accuracyRows(allPreds, suite.groundTruth, suite.cells);
+    const metaByTool = new Map(TOOLS.map((t) => [t.metadata.name, t.metadata]));
+    writeCsvAtomic(staged(stage, "coverage.csv"), COVERAGE_COLUMNS, coverageRows(allPreds, suite));
+    writeCsvAtomic(staged(stage, "head-to-head.csv"), H2H_COLUMNS, headToHeadRows(allAcc, suite, metaByTool));
+    writeCsvAtomic(staged(stage, "head-to-head-runtime.csv"), RUNTIME_COLUMNS, runtimeRows(allPreds, allAcc, suite));
+    writeCsvAtomic(staged(stage, "shared-cells.csv"), SHARED_COLUMNS, sharedCellRows(allAcc, [...new Set(allPreds.map((p) => p.tool))].sort(), suite));
+
     // ZZZ v2: results/zzz-ablation.csv, results/zzz-calibration.csv, and its other modes' summary rows.
     // Its vidur-steps categories need Vidur's rows: this run's, or the published ones (--tools zzz).
-    const vidurRows = names.includes("vidur") ? [] : parsePredictions(keptRows(results, "predictions.csv", ["vidur"]));
+    const vidurRows = names.includes("vidur") ? [] : allPreds.filter((p) => p.tool === "vidur");
     const zzzModes = names.includes("zzz") ? writeZzzReports(stage.dir, suite, [...all, ...vidurRows]) : [];
     const summary = [...summaryRows(acc), ...zzzModes].sort((a, b) => compareStrings(a.tool, b.tool) || compareStrings(a.category, b.category));
     writeCsvAtomic(
@@ -249,18 +261,6 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateResult> {
         keptRows(results, "summary.csv", kept.includes("zzz") ? [...kept, ...ZZZ_MODE_TOOLS] : kept),
       ),
     );
-
-    // The tools side by side (issue 17), over every tool's rows: this run's and the kept ones.
-    // coverage.csv: what each tool did with each ground-truth cell, and why not; head-to-head.csv:
-    // every tool's error on exactly the cells all of a set predict; shared-cells.csv: pairwise overlap.
-    // The rows as predictions.csv holds them (rounded), so the files recompute from the committed CSV.
-    const allPreds = parsePredictions([...sortedRows, ...keptRows(results, "predictions.csv", kept)] as Record<string, string>[]);
-    const allAcc = accuracyRows(allPreds, suite.groundTruth, suite.cells);
-    const metaByTool = new Map(TOOLS.map((t) => [t.metadata.name, t.metadata]));
-    writeCsvAtomic(staged(stage, "coverage.csv"), COVERAGE_COLUMNS, coverageRows(allPreds, suite));
-    writeCsvAtomic(staged(stage, "head-to-head.csv"), H2H_COLUMNS, headToHeadRows(allAcc, suite, metaByTool));
-    writeCsvAtomic(staged(stage, "head-to-head-runtime.csv"), RUNTIME_COLUMNS, runtimeRows(allPreds, allAcc, suite));
-    writeCsvAtomic(staged(stage, "shared-cells.csv"), SHARED_COLUMNS, sharedCellRows(allAcc, [...new Set(allPreds.map((p) => p.tool))].sort(), suite));
 
     // Work counts per cell from ZZZ (the roofline figure's data).
     const intensity = [];

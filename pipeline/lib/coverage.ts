@@ -18,7 +18,7 @@
  *
  * The reason conventions are the contract between adapters and this table: supports() returns
  * { ok: false, reason: "cannot express: ..." | "no input generated: ..." | "excluded: ..." }
- * (helpers cannotExpress / noInputGenerated / excluded in pipeline/lib/tool.ts).
+ * (the prefixes are CANNOT_EXPRESS, NO_INPUT_GENERATED and EXCLUDED below).
  *
  * The cell kind is a stable classifier over the cell's schema fields (workload kind and phase, the
  * model's architecture, the hardware's kind, the training scope), never its id: see cellKind.

@@ -34,6 +34,7 @@ import { parse as parseCsv } from "csv-parse/sync";
 import { parse as parseYaml } from "yaml";
 import { ToolMetadata, type Cell } from "../../pipeline/lib/schema.ts";
 import type { ToolAdapter, Support, ToolContext, Availability } from "../../pipeline/lib/tool.ts";
+import type { Suite } from "../../pipeline/lib/suite.ts";
 import { runProcess, launcherFor, toolAvailability } from "../../pipeline/lib/exec.ts";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -165,19 +166,22 @@ export const SCENARIO_REASON =
   "no input generated: an MLPerf-style scenario (dataset length distribution, arrival process, latency constraints) is not mapped onto Vidur by this adapter; only fixed request mixes (workload.num_requests, input_len, output_len) are";
 
 /** Vidur simulates decoder-only LLMs; a config for another decoder is a file a user can add (our gap). */
-const NOT_DECODERS = new Set(["bert-large", "resnet-50"]);
-export const noConfigReason = (model: string) =>
-  NOT_DECODERS.has(model) ? `cannot express: Vidur simulates decoder-only LLMs; ${model} is not one` : `no input generated: Vidur has no model config for ${model}`;
+export const noConfigReason = (model: string, suite: Pick<Suite, "models">) => {
+  const kind = suite.models.get(model)?.arch.kind;
+  return kind !== undefined && kind !== "decoder"
+    ? `cannot express: Vidur simulates decoder-only LLMs; ${model} is ${kind === "encoder" ? "an" : "a"} ${kind} model`
+    : `no input generated: Vidur has no model config for ${model}`;
+};
 
 const SERVING_METRICS = new Set(["ttft_p50", "ttft_p99", "tpot_p50", "tpot_p99", "throughput"]);
 
-export function supports(cell: Cell): Support {
+export function supports(cell: Cell, suite: Pick<Suite, "models">): Support {
   const w = cell.workload;
   if (cell.id.startsWith("vidur.")) return { ok: false, reason: NOT_INDEPENDENT_REASON };
   if (w.kind === "serving") {
     if (w.num_requests === undefined || w.input_len === undefined || w.output_len === undefined) {
       if (w.model === "llama-2-70b") return { ok: false, reason: MLPERF_REASON };
-      if (!VIDUR_MODELS[w.model]) return { ok: false, reason: noConfigReason(w.model) };
+      if (!VIDUR_MODELS[w.model]) return { ok: false, reason: noConfigReason(w.model, suite) };
       return { ok: false, reason: SCENARIO_REASON };
     }
     if (!SERVING_METRICS.has(cell.metric)) return { ok: false, reason: `metric ${cell.metric} is not read from Vidur's request metrics in this adapter` };
@@ -189,7 +193,7 @@ export function supports(cell: Cell): Support {
     return { ok: false, reason: `metric ${cell.metric} is not derived from Vidur's batch times in this adapter` };
   }
   const vidurModel = VIDUR_MODELS[w.model];
-  if (!vidurModel) return { ok: false, reason: noConfigReason(w.model) };
+  if (!vidurModel) return { ok: false, reason: noConfigReason(w.model, suite) };
   const p = cell.parallelism;
   if (cell.n_devices !== 1 || p.tp !== 1 || p.pp !== 1 || p.dp !== 1) return { ok: false, reason: "only single-device (tp = pp = dp = 1) cells are mapped onto Vidur in this adapter" };
   if (w.kind === "prefill" && w.batch !== 1) return { ok: false, reason: "prefill cells are mapped for batch 1 only (one request, one prefill batch)" };
@@ -609,7 +613,7 @@ export const vidurAdapter: ToolAdapter<Prepared> = {
   async availability() {
     return availability();
   },
-  supports: (cell) => supports(cell),
+  supports: (cell, ctx) => supports(cell, ctx.suite),
   async prepare(cell: Cell, ctx: ToolContext) {
     return prepareCell(cell, ctx.workDir);
   },
