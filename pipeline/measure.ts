@@ -325,6 +325,24 @@ async function measureHere(root: string, extra: string[]): Promise<string> {
   return out;
 }
 
+export const USAGE = [
+  "usage: tsx pipeline/measure.ts [-- <measure script arguments>]   measure here (default: " + DEFAULT_ARGS_V2.join(" ") + ")",
+  "       tsx pipeline/measure.ts --import <dir> [--note <text>]   file a set measured elsewhere",
+  "       tsx pipeline/measure.ts --remap                          regenerate the committed sets' derived files",
+  "       tsx pipeline/measure.ts --help                           this text",
+].join("\n");
+
+/** The options before `--` that measure.ts does not know (values of --import and --note excluded). */
+export function unknownOptions(own: string[]): string[] {
+  const known = new Set(["--remap", "--import", "--note", "--help", "-h"]);
+  const out: string[] = [];
+  for (let i = 0; i < own.length; i++) {
+    if (own[i] === "--import" || own[i] === "--note") i++;
+    else if (!known.has(own[i]!)) out.push(own[i]!);
+  }
+  return out;
+}
+
 async function main(argv: string[]): Promise<void> {
   const root = process.cwd();
   const dd = argv.indexOf("--");
@@ -334,6 +352,15 @@ async function main(argv: string[]): Promise<void> {
     const i = own.indexOf(name);
     return i >= 0 ? own[i + 1] : undefined;
   };
+  if (own.includes("--help") || own.includes("-h")) {
+    console.log(USAGE);
+    return;
+  }
+  const unknown = unknownOptions(own);
+  if (unknown.length) {
+    console.error(`measure.ts: unknown option ${unknown.join(", ")} (arguments for the script go after --)\n\n${USAGE}`);
+    process.exit(2);
+  }
   if (own.includes("--remap")) {
     const base = path.join(root, MEASURED_DIR);
     const hws = existsSync(base) ? readdirSync(base, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort() : [];

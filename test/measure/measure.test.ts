@@ -20,7 +20,7 @@ import {
   workloadForKey,
   type ModelShape,
 } from "../../pipeline/lib/measured.ts";
-import { fileSet, knownWorkloads, loadSet } from "../../pipeline/measure.ts";
+import { fileSet, knownWorkloads, loadSet, unknownOptions } from "../../pipeline/measure.ts";
 
 const FIX = path.join(import.meta.dirname, "fixtures");
 const H200 = path.join(FIX, "h200-sample");
@@ -212,4 +212,21 @@ describe.skipIf(!runScript)("measure.py --tiny on this CPU", () => {
     // a smoke test is never filed as a measured set
     expect(() => fileSet(tmp(), out)).toThrow(/--tiny run is a smoke test/);
   }, 60_000);
+});
+
+describe("measure.ts command line", () => {
+  it("names options it does not know instead of starting a measurement (a stray --help once started a 10-minute run)", () => {
+    expect(unknownOptions(["--bogus"])).toEqual(["--bogus"]);
+    expect(unknownOptions(["--import", "/tmp/x", "--note", "lent H200", "--remap"])).toEqual([]);
+    expect(unknownOptions(["--budget-s", "60"])).toEqual(["--budget-s", "60"]);
+  });
+  it("--help prints the usage and exits 0; an unknown option exits 2 without measuring", () => {
+    const tsx = path.join(process.cwd(), "node_modules/.bin/tsx");
+    const help = spawnSync(tsx, ["pipeline/measure.ts", "--help"], { encoding: "utf8" });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^usage: tsx pipeline\/measure.ts/);
+    const bad = spawnSync(tsx, ["pipeline/measure.ts", "--budget-s", "1"], { encoding: "utf8" });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("unknown option --budget-s, 1 (arguments for the script go after --)");
+  });
 });
