@@ -115,7 +115,7 @@ export function spreadRows(reruns: ToolReruns[], predictions: Pick<PredictionRow
         min: fmt(Math.min(...vs)),
         max: fmt(Math.max(...vs)),
         spread_pct: fmt(spreadPct(vs)),
-        evidence: `recorded: run 1 results/raw/${r.tool}/, runs 2-${vs.length} results/raw/${r.tool}${RERUNS_SUFFIX}/ (re-parsed)`,
+        evidence: `recorded: run 1 results/raw/${r.tool}/, ${vs.length === 2 ? "run 2" : `runs 2-${vs.length}`} results/raw/${r.tool}${RERUNS_SUFFIX}/ (re-parsed)`,
       });
     }
   }
