@@ -46,6 +46,7 @@ import { TOOLS } from "../tools-under-test/registry.ts";
 import { estimate, supports } from "../tools-under-test/zzz/adapter.ts";
 import { writeZzzReports, ZZZ_MODE_TOOLS } from "./lib/zzz-report.ts";
 import { COVERAGE_COLUMNS, coverageRows } from "./lib/coverage.ts";
+import { SPREAD_COLUMNS, SPREAD_FILE, readReruns, spreadRows } from "./lib/rerun-spread.ts";
 import { H2H_COLUMNS, RUNTIME_COLUMNS, SHARED_COLUMNS, headToHeadRows, runtimeRows, sharedCellRows } from "./lib/head-to-head.ts";
 import { openStage, publishStage, discardStage, preflight, recoverPublish, keepPrevious, staged } from "./lib/publish.ts";
 import { keptRows, parsePredictions, keptStaleness, mergeKept, newFailures, describeFailures, validateStaged, type Failure } from "./lib/results-check.ts";
@@ -230,7 +231,14 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateResult> {
     const allAcc = accuracyRows(allPreds, suite.groundTruth, suite.cells);
     const metaByTool = new Map(TOOLS.map((t) => [t.metadata.name, t.metadata]));
     writeCsvAtomic(staged(stage, "coverage.csv"), COVERAGE_COLUMNS, coverageRows(allPreds, suite));
-    writeCsvAtomic(staged(stage, "head-to-head.csv"), H2H_COLUMNS, headToHeadRows(allAcc, suite, metaByTool));
+    // rerun-spread.csv: every tool's recorded reruns (results/raw/<tool>-reruns/) re-parsed beside its
+    // recorded run 1, and the documented ones; head-to-head.csv reports the spread beside the error.
+    const spreadNotes: string[] = [];
+    const reruns = TOOLS.flatMap((t) => readReruns(stage.raw, t, suite, spreadNotes) ?? []);
+    for (const n of spreadNotes) console.error(chalk.yellow(`rerun spread: ${n}`));
+    const spread = spreadRows(reruns, allPreds);
+    writeCsvAtomic(staged(stage, SPREAD_FILE), SPREAD_COLUMNS, spread);
+    writeCsvAtomic(staged(stage, "head-to-head.csv"), H2H_COLUMNS, headToHeadRows(allAcc, suite, metaByTool, spread));
     writeCsvAtomic(staged(stage, "head-to-head-runtime.csv"), RUNTIME_COLUMNS, runtimeRows(allPreds, allAcc, suite));
     writeCsvAtomic(staged(stage, "shared-cells.csv"), SHARED_COLUMNS, sharedCellRows(allAcc, [...new Set(allPreds.map((p) => p.tool))].sort(), suite));
 

@@ -13,7 +13,9 @@
  *                       a plan), or a supported cell that has no recorded run here (the runner's
  *                       "tool not available here ... and no recorded output");
  *   excluded            not run, reason "excluded: ..." (the tool could run it, but the comparison
- *                       would not be fair: e.g. the ground truth is the tool's own training data);
+ *                       would not be fair, e.g. the ground truth is the tool's own training data, or
+ *                       the run would exceed the time budget this artifact gives the tool, e.g.
+ *                       SCALE-Sim's cycle-level simulation of a layer over its MAC limit);
  *   unclassified        not run with a reason that follows none of these conventions (an adapter to fix).
  *
  * The reason conventions are the contract between adapters and this table: supports() returns

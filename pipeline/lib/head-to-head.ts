@@ -13,7 +13,10 @@
  *    step times derived from MLPerf run logs). A row is a headline row only when its tier is not
  *    derived and no tool of the set takes part of its prediction from another tool on these cells
  *    (metadata `inputs_from`, e.g. ASTRA-sim's training steps use ZZZ's per-layer compute): fed_by
- *    names those, headline says false.
+ *    names those, headline says false. rerun_spread_pct is the tool's largest run-to-run spread
+ *    over the set's cells (results/rerun-spread.csv, pipeline/lib/rerun-spread.ts) and rerun_cells
+ *    on how many of the n_cells it was rerun; both are empty when it was rerun on none of them, so
+ *    an error difference smaller than the spread is not read as a result.
  *  - results/head-to-head-runtime.csv: per tool and kind, median and p90 wall seconds per ok cell
  *    (predictions.csv wall_s; re-parsed rows carry the recorded live run's time; rows without one
  *    are left out) beside the tool's MAPE on the kind's headline-tier values: the accuracy vs run
@@ -31,7 +34,7 @@ import { compareStrings, fmt } from "./io.ts";
 
 export const MIN_SHARED = 5;
 
-export const H2H_COLUMNS = ["kind", "cell_set", "tool", "n", "mape", "median_ape", "bias_pct", "p90_ape", "spearman", "gt_tier", "rerun_spread_pct", "n_cells", "set_kind", "fed_by", "headline"] as const;
+export const H2H_COLUMNS = ["kind", "cell_set", "tool", "n", "mape", "median_ape", "bias_pct", "p90_ape", "spearman", "gt_tier", "rerun_spread_pct", "rerun_cells", "n_cells", "set_kind", "fed_by", "headline"] as const;
 export const RUNTIME_COLUMNS = ["tool", "kind", "n_cells_timed", "median_wall_s", "p90_wall_s", "n", "mape", "median_ape"] as const;
 export const SHARED_COLUMNS = ["tool_a", "tool_b", "kind", "shared_cells", "shared_values"] as const;
 
@@ -131,10 +134,13 @@ export interface SpreadRow {
   spread_pct: string;
 }
 
-/** Largest run-to-run spread of a tool over the given cells; empty when none of them was rerun. */
-function spreadOver(spread: SpreadRow[], tool: string, cells: Set<string>): string {
+/**
+ * Largest run-to-run spread (results/rerun-spread.csv) of a tool over the given cells, and on how many
+ * of them it was rerun; both empty when none of them was (a tool never rerun has no spread, not 0).
+ */
+export function spreadOver(spread: SpreadRow[], tool: string, cells: Set<string>): { spread_pct: string; cells: string } {
   const xs = spread.filter((s) => s.tool === tool && cells.has(s.cell_id) && s.spread_pct !== "").map((s) => Number(s.spread_pct));
-  return xs.length ? fmt(Math.max(...xs)) : "";
+  return xs.length ? { spread_pct: fmt(Math.max(...xs)), cells: String(xs.length) } : { spread_pct: "", cells: "" };
 }
 
 export function headToHeadRows(
@@ -162,6 +168,7 @@ export function headToHeadRows(
       const fed = [...new Set(set.flatMap((t) => keys.flatMap((k) => byTool.get(t)!.get(k)!.fed.map((f) => `${t}<-${f}`))))].sort();
       for (const tool of set) {
         const s = errorStats(keys.map((k) => byTool.get(tool)!.get(k)!));
+        const sp = spreadOver(spread, tool, cells);
         out.push({
           kind,
           cell_set: set.join("+"),
@@ -173,7 +180,8 @@ export function headToHeadRows(
           p90_ape: fmt(s.p90_ape),
           spearman: s.spearman === undefined ? "" : s.spearman.toFixed(4),
           gt_tier: tier,
-          rerun_spread_pct: spreadOver(spread, tool, cells),
+          rerun_spread_pct: sp.spread_pct,
+          rerun_cells: sp.cells,
           n_cells: String(cells.size),
           set_kind: setKind,
           fed_by: fed.join(" "),

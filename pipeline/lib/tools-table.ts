@@ -8,7 +8,11 @@
  *  - wall_s_per_cell: median wall time of the tool per cell that produced a prediction (for a
  *    re-parsed cell, the recorded time of the live run; cells without one are left out);
  *  - input_lines_per_cell: median lines of input the adapter generated per cell, from the live
- *    runs recorded in results/raw/<tool>/wall_s.csv.
+ *    runs recorded in results/raw/<tool>/wall_s.csv;
+ *  - new_model_* / new_device_*: adding Llama-3.1-8B and the H200 to the tool as a user would
+ *    (status measured / not-measured / cannot-express; files and lines changed, from the recorded
+ *    `git diff --numstat`; whether profiling on the target is needed; minutes), from
+ *    tools-under-test/<tool>/extensibility.yaml (pipeline/lib/extensibility.ts); empty without one.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -17,6 +21,7 @@ import { z } from "zod";
 import type { PredictionRow, ToolMetadata } from "./schema.ts";
 import { readWalls } from "./runner.ts";
 import { fmt } from "./io.ts";
+import { EXTENSIBILITY_COLUMNS, extensibilityColumns, readExtensibility } from "./extensibility.ts";
 
 export const TOOLS_COLUMNS = [
   "tool",
@@ -31,6 +36,7 @@ export const TOOLS_COLUMNS = [
   "wall_s_per_cell",
   "input_lines_per_cell",
   "setup_log",
+  ...EXTENSIBILITY_COLUMNS,
 ] as const;
 
 export const SetupStep = z
@@ -90,6 +96,7 @@ export function toolsRows(root: string, tools: ToolMetadata[], predictions: Pred
         wall_s_per_cell: fmt(median(timed.map((r) => r.wall_s))),
         input_lines_per_cell: fmt(median(lines)),
         setup_log: log ? logPath : "",
+        ...extensibilityColumns(readExtensibility(join(root, "tools-under-test", meta.name))),
       };
     })
     .sort((a, b) => (a.tool < b.tool ? -1 : a.tool > b.tool ? 1 : 0));

@@ -9,12 +9,15 @@ import { accuracyRows } from "../../pipeline/lib/metrics.ts";
 import { coverageClass, coverageRows } from "../../pipeline/lib/coverage.ts";
 import { errorStats, gtTier, headToHeadRows, sharedCellRows } from "../../pipeline/lib/head-to-head.ts";
 import { TOOLS } from "../../tools-under-test/registry.ts";
+import { readReruns, spreadPct, spreadRows, SPREAD_FILE } from "../../pipeline/lib/rerun-spread.ts";
 
 const suite = loadSuite(".");
 const preds = parsePredictions(readCsv("results/predictions.csv"));
 const acc = accuracyRows(preds, suite.groundTruth, suite.cells);
 const meta = new Map(TOOLS.map((t) => [t.metadata.name, t.metadata]));
-const h2h = headToHeadRows(acc, suite, meta);
+const notes: string[] = [];
+const spread = spreadRows(TOOLS.flatMap((t) => readReruns("results/raw", t, suite, notes) ?? []), preds);
+const h2h = headToHeadRows(acc, suite, meta, spread);
 
 describe("head-to-head over shared cells", () => {
   it("recomputes the committed head-to-head.csv, coverage.csv and shared-cells.csv", () => {
@@ -68,5 +71,37 @@ describe("head-to-head over shared cells", () => {
     expect(coverageClass({ status: "not-run", reason: "no input generated: no trace" })).toBe("no_input_generated");
     expect(coverageClass({ status: "not-run", reason: "whatever" })).toBe("unclassified");
     expect(coverageClass({ status: "ok", reason: "" })).toBe("ok");
+  });
+
+  it("recomputes results/rerun-spread.csv from the recorded reruns, every file parsing", () => {
+    expect(notes).toEqual([]);
+    expect(spread.map((r) => JSON.stringify(r))).toEqual(readCsv(`results/${SPREAD_FILE}`).map((r) => JSON.stringify(r)));
+  });
+
+  it("fills rerun_spread_pct: Vidur's reruns differ, the deterministic tools' reruns are 0, a tool never rerun stays empty", () => {
+    const vidur = spread.filter((r) => r.tool === "vidur");
+    expect(vidur.length).toBe(14);
+    for (const r of vidur) expect(r.runs).toBe("3");
+    expect(Math.max(...vidur.map((r) => Number(r.spread_pct)))).toBeGreaterThan(1);
+    for (const t of ["genz", "llm-viewer", "calculon", "astra-sim", "timeloop"]) {
+      const rows = spread.filter((r) => r.tool === t);
+      expect([t, rows.length > 0]).toEqual([t, true]);
+      for (const r of rows) expect([t, r.cell_id, r.spread_pct, r.min]).toEqual([t, r.cell_id, "0", r.max]);
+    }
+    const rerun = new Set(spread.map((r) => r.tool));
+    const filled = h2h.filter((r) => r.rerun_spread_pct !== "");
+    expect(filled.length).toBeGreaterThan(0);
+    for (const r of h2h) {
+      if (!rerun.has(r.tool!)) expect([r.tool, r.rerun_spread_pct, r.rerun_cells]).toEqual([r.tool, "", ""]);
+      if (r.rerun_cells !== "") expect(Number(r.rerun_cells)).toBeLessThanOrEqual(Number(r.n_cells));
+    }
+    expect(h2h.some((r) => r.tool === "vidur" && Number(r.rerun_spread_pct) > 0)).toBe(true);
+    expect(h2h.some((r) => r.tool === "llm-viewer" && r.rerun_spread_pct === "0")).toBe(true);
+  });
+
+  it("computes the spread as range over median, 0 for identical runs", () => {
+    expect(spreadPct([1, 1, 1])).toBe(0);
+    expect(spreadPct([0.99, 1, 1.02])).toBeCloseTo(3);
+    expect(spreadPct([2, 4])).toBeCloseTo(66.6667, 3);
   });
 });

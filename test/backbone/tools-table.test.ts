@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readSetupLog, toolsRows } from "../../pipeline/lib/tools-table.ts";
+import { EXTENSIBILITY_COLUMNS } from "../../pipeline/lib/extensibility.ts";
 import type { PredictionRow, ToolMetadata } from "../../pipeline/lib/schema.ts";
 
 const meta: ToolMetadata = { name: "sim", display_name: "Sim", version: "2", license: "MIT", methodology: "m", runner: { kind: "local", env: ["SIM_BIN"] } };
@@ -61,6 +62,8 @@ describe("results/tools.csv", () => {
         wall_s_per_cell: "2",
         input_lines_per_cell: "20",
         setup_log: "tools-under-test/sim/SETUP-LOG.md",
+        // no tools-under-test/sim/extensibility.yaml: the extensibility columns are empty
+        ...Object.fromEntries(EXTENSIBILITY_COLUMNS.map((c) => [c, ""])),
       },
     ]);
   });

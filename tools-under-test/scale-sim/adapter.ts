@@ -82,7 +82,7 @@ export function supports(cell: Cell, suite: Suite): Support {
   if (macs > MAX_MACS)
     return {
       ok: false,
-      reason: `layer too large for SCALE-Sim's cycle-level Python simulation in this artifact's run-time budget (${(macs / 1e6).toFixed(0)} M MACs per image and group > ${MAX_MACS / 1e6} M)`,
+      reason: `excluded: layer too large for SCALE-Sim's cycle-level Python simulation in this artifact's run-time budget (${(macs / 1e6).toFixed(0)} M MACs per image and group > ${MAX_MACS / 1e6} M)`,
     };
   return { ok: true };
 }

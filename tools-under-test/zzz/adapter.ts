@@ -140,16 +140,16 @@ export function supports(cell: Cell, suite: Suite): Support {
     if (m.arch.kind === "decoder") {
       // LLM serving: the service layer (zzz/service) with iteration costs from the engine layer
       if (cell.n_devices !== 1 || cell.parallelism.tp * cell.parallelism.pp !== 1)
-        return { ok: false, reason: `multi-GPU LLM serving (${cell.n_devices} devices) needs TP/PP-sharded iteration costs from the system layer, not wired into the service layer yet` };
+        return { ok: false, reason: `cannot express: multi-GPU LLM serving (${cell.n_devices} devices) needs TP/PP-sharded iteration costs from the system layer, not wired into the service layer yet` };
       if (w.num_requests === undefined || w.input_len === undefined || w.output_len === undefined)
-        return { ok: false, reason: "LLM serving cell without a request mix (num_requests, input_len, output_len): the workload is not defined for the simulator" };
-      if (!SERVING_METRICS.has(cell.metric)) return { ok: false, reason: `serving metric ${cell.metric} is not predicted` };
-      if (suite.hardware.get(cell.hardware)?.kind === "cpu") return { ok: false, reason: "serving on the CPU host is not modelled (no serving engine runs there)" };
+        return { ok: false, reason: "no input generated: LLM serving cell without a request mix (num_requests, input_len, output_len): the service layer simulates a mix, and none was generated for this scenario" };
+      if (!SERVING_METRICS.has(cell.metric)) return { ok: false, reason: `cannot express: serving metric ${cell.metric} is not predicted` };
+      if (suite.hardware.get(cell.hardware)?.kind === "cpu") return { ok: false, reason: "cannot express: serving on the CPU host is not modelled (no serving engine runs there)" };
       return { ok: true };
     }
     if (w.scenario !== "offline" || cell.metric !== "throughput")
-      return { ok: false, reason: `ZZZ v1 predicts offline throughput only, not ${w.scenario} ${cell.metric}` };
-    if (m.arch.kind === "encoder" && w.input_len === undefined) return { ok: false, reason: "encoder serving cell needs workload.input_len" };
+      return { ok: false, reason: `cannot express: ZZZ v1 predicts offline throughput only, not ${w.scenario} ${cell.metric}` };
+    if (m.arch.kind === "encoder" && w.input_len === undefined) return { ok: false, reason: "no input generated: encoder serving cell needs workload.input_len (none was generated for this scenario)" };
     return { ok: true };
   }
   if (!engineForCell(cell.engine)) return { ok: false, reason: `engine '${cell.engine}' is not known to ZZZ's engine layer (known: ${supportedCellEngines()})` };

@@ -264,7 +264,7 @@ function trainingSupport(cell: Cell, suite: Suite): Support {
   const w = cell.workload;
   if (w.kind !== "training") throw new Error("not a training cell");
   if (w.scope === "time-to-train")
-    return { ok: false, reason: "time to train needs the number of steps to reach the quality target, which a performance model does not predict (ZZZ predicts the step: see the mlperf-tr40-step cells)" };
+    return { ok: false, reason: "cannot express: time to train needs the number of steps to reach the quality target, which a performance model does not predict (ZZZ predicts the step: see the mlperf-tr40-step cells)" };
   if (cell.metric !== "latency" && cell.metric !== "achieved_flops_per_device")
     return { ok: false, reason: `ZZZ predicts a training step's latency or achieved FLOP/s per device, not ${cell.metric}` };
   const r = runTraining(cell, suite);
