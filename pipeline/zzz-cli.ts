@@ -130,7 +130,14 @@ with the suite's schemas (pipeline/lib/schema.ts).`;
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
+/** ZZZ_TIMING=1: the start-up phases on stderr, in ms since the process started (make bench uses it). */
+const timing = process.env.ZZZ_TIMING === "1";
+const mark = (what: string) => {
+  if (timing) process.stderr.write(`zzz timing: ${what} ${performance.now().toFixed(1)} ms\n`);
+};
+
 export function main(argv: string[], out: (s: string) => void = (x) => process.stdout.write(x), root = ROOT): number {
+  mark("modules loaded");
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === "--help" || cmd === "-h" || cmd === "help") {
     out(`${TOP_HELP}\n`);
@@ -156,12 +163,14 @@ export function main(argv: string[], out: (s: string) => void = (x) => process.s
     if (v.json && v.csv) throw new CliError("--json and --csv exclude each other");
     const o = Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === "string")) as Record<string, string>;
     const inp = loadInputs(root, o.model, o.hardware);
+    mark("model and hardware loaded");
     const fmt = v.json ? "json" : v.csv ? "csv" : "table";
     const emit = <T>(r: T, table: (r: T) => string, csv: (r: T) => string) => out(fmt === "json" ? `${JSON.stringify(r, null, 2)}\n` : fmt === "csv" ? csv(r) : `${table(r)}\n`);
     if (cmd === "predict") emit(predict(inp, o, v.breakdown === true), predictTable, predictCsv);
     else if (cmd === "serve") emit(serve(inp, o), serveTable, serveCsv);
     else if (cmd === "train") emit(train(inp, o), trainTable, trainCsv);
     else emit(search(inp, o), searchTable, searchCsv);
+    mark("output written");
     return 0;
   } catch (e) {
     if (e instanceof CliError) {

@@ -374,7 +374,9 @@ function trainOf(cell: Cell, inp: Inputs): TrainJson {
   const parts = [
     ["compute (forward, backward, recompute)", b.compute_s],
     ["exposed tensor-parallel communication", b.tp_exposed_s],
-    ["pipeline bubble", b.bubble_s],
+    // the step layer's bubble includes the exposed sends (StepBreakdown: p2p_exposed_s <= bubble_s);
+    // they are shown apart, so that the parts add up to the step
+    ["pipeline bubble (idle, sends excluded)", b.bubble_s - b.p2p_exposed_s],
     ["exposed pipeline sends", b.p2p_exposed_s],
     ["exposed data-parallel communication", b.dp_exposed_s],
     ["optimizer", b.optimizer_s],

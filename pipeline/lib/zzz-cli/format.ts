@@ -2,7 +2,7 @@
 import { fmt, toCsv } from "../io.ts";
 import type { PredictJson, SearchJson, ServeJson, TrainJson } from "./commands.ts";
 
-const ms = (s: number) => `${(s * 1e3).toPrecision(4)} ms`;
+const ms = (s: number) => (Math.abs(s) >= 10 ? `${s.toPrecision(4)} s` : `${(s * 1e3).toPrecision(4)} ms`);
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const gb = (b: number) => (Number.isFinite(b) ? `${(b / 1e9).toFixed(1)} GB` : "unbounded");
 const big = (x: number) => (x >= 1e6 ? x.toExponential(3) : x.toPrecision(4));
@@ -57,11 +57,12 @@ export function predictTable(r: PredictJson): string {
 }
 
 function breakdownTable(rows: NonNullable<PredictJson["breakdown"]>): string {
-  return table(
-    ["part", "count", "time", "share", "bound"],
-    rows.map((b) => [b.part, b.count ?? "", ms(b.time_s), pct(b.share), b.bound ?? ""]),
-    new Set([1, 2, 3]),
-  );
+  // count and bound are per-operator columns: left out of a breakdown into the step's parts
+  const perOp = rows.some((b) => b.count !== undefined);
+  const total = rows.reduce((a, b) => a + b.time_s, 0);
+  const body = rows.map((b) => [b.part, ...(perOp ? [b.count ?? ""] : []), ms(b.time_s), pct(b.share), ...(perOp ? [b.bound ?? ""] : [])]);
+  body.push(["total", ...(perOp ? [""] : []), ms(total), pct(rows.reduce((a, b) => a + b.share, 0)), ...(perOp ? [""] : [])]);
+  return table(["part", ...(perOp ? ["count"] : []), "time", "share", ...(perOp ? ["bound"] : [])], body, perOp ? new Set([1, 2, 3]) : new Set([1, 2]));
 }
 
 export function predictCsv(r: PredictJson): string {
@@ -119,7 +120,7 @@ export function trainCsv(r: TrainJson): string {
     step_s: fmt(r.step_s),
     tokens_per_s: fmt(r.tokens_per_s),
     mfu: fmt(r.mfu),
-    ...Object.fromEntries(r.breakdown.map((b, i) => [["compute_s", "tp_exposed_s", "bubble_s", "p2p_exposed_s", "dp_exposed_s", "optimizer_s"][i]!, fmt(b.time_s)])),
+    ...Object.fromEntries(r.breakdown.map((b, i) => [["compute_s", "tp_exposed_s", "bubble_idle_s", "p2p_exposed_s", "dp_exposed_s", "optimizer_s"][i]!, fmt(b.time_s)])),
     mem_total_bytes: fmt(m.total_bytes),
     mem_capacity_bytes: fmt(m.capacity_bytes),
     fits: m.fits,

@@ -7,7 +7,7 @@
  * adapter needs to estimate a cell built from the command line.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { basename, join, relative, resolve } from "node:path";
+import { basename, isAbsolute, join, relative, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { Hardware, Model } from "../schema.ts";
 import { formatProblems, validate, type Problem, type Suite } from "../suite.ts";
@@ -29,6 +29,38 @@ export function knownIds(root: string, dir: "models" | "hardware"): string[] {
 
 const isPath = (s: string) => /\.ya?ml$/.test(s) || s.includes("/");
 
+/** A path as the user reads it: relative to the working directory when inside it, else absolute. */
+export function shownPath(path: string): string {
+  const r = relative(process.cwd(), path);
+  return r && !r.startsWith("..") && !isAbsolute(r) ? r : path;
+}
+
+/** Edit distance (for "did you mean"). */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0]!;
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = d[j]!;
+      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return d[b.length]!;
+}
+
+/** The known ids closest to an unknown one (at most three, within a third of its length). */
+export function closest(arg: string, known: string[]): string[] {
+  const limit = Math.max(2, Math.ceil(arg.length / 3));
+  return known
+    .map((k) => [k, distance(arg, k)] as const)
+    .filter(([k, d]) => d <= limit || k.startsWith(arg) || arg.startsWith(k))
+    .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, 3)
+    .map(([k]) => k);
+}
+
 function readValidated<T>(schema: typeof Model | typeof Hardware, path: string, shown: string): T {
   let raw: unknown;
   try {
@@ -47,14 +79,20 @@ function resolveEntry<T extends { id: string }>(root: string, arg: string, dir: 
   if (isPath(arg)) {
     const path = resolve(arg);
     if (!existsSync(path)) throw new CliError(`--${what} ${arg}: no such file`);
-    const shown = relative(process.cwd(), path) || path;
+    const shown = shownPath(path);
     return { entry: readValidated<T>(schema, path, shown), file: shown, user: true };
   }
   const path = join(root, "suite", dir, `${arg}.yaml`);
-  if (!existsSync(path)) throw new CliError(`unknown ${what} '${arg}'; known ${what === "model" ? "models" : "hardware"}: ${knownIds(root, dir).join(", ")} (or the path of a YAML file)`);
-  const entry = readValidated<T>(schema, path, relative(process.cwd(), path) || path);
-  if (entry.id !== basename(path).replace(/\.ya?ml$/, "")) throw new CliError(`${path}: id: id '${entry.id}' must match the file name`);
-  return { entry, file: relative(process.cwd(), path) || path, user: false };
+  if (!existsSync(path)) {
+    const known = knownIds(root, dir);
+    const near = closest(arg, known);
+    throw new CliError(
+      `unknown ${what} '${arg}'${near.length ? `; did you mean ${near.join(" or ")}?` : ""} known ${what === "model" ? "models" : "hardware"}: ${known.join(", ")} (or the path of your own YAML file, e.g. a copy of ${shownPath(join(root, "suite", dir, `${known[0] ?? "<id>"}.yaml`))})`,
+    );
+  }
+  const entry = readValidated<T>(schema, path, shownPath(path));
+  if (entry.id !== basename(path).replace(/\.ya?ml$/, "")) throw new CliError(`${shownPath(path)}: id: id '${entry.id}' must match the file name`);
+  return { entry, file: shownPath(path), user: false };
 }
 
 export interface Inputs {
@@ -75,7 +113,7 @@ export function loadInputs(root: string, modelArg: string | undefined, hardwareA
   // The calibration of a device without measured microbenchmarks is the fallback device's (adapter.ts).
   if (h.entry.id !== CALIBRATION_FALLBACK) {
     const fb = join(root, "suite/hardware", `${CALIBRATION_FALLBACK}.yaml`);
-    if (existsSync(fb)) hardware.set(CALIBRATION_FALLBACK, readValidated<Hardware>(Hardware, fb, relative(process.cwd(), fb) || fb));
+    if (existsSync(fb)) hardware.set(CALIBRATION_FALLBACK, readValidated<Hardware>(Hardware, fb, shownPath(fb)));
   }
   const suite: Suite = { root, models: new Map([[m.entry.id, m.entry]]), hardware, cells: new Map(), cellFile: new Map(), groundTruth: [] };
   return { suite, model: m.entry, hardware: h.entry, modelFile: m.file, hardwareFile: h.file };
