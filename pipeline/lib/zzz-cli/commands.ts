@@ -194,6 +194,17 @@ function makeCell(raw: unknown): Cell {
   return r.data;
 }
 
+/**
+ * A cell id naming everything the cell's prediction depends on: the adapter caches per cell id
+ * (system-cells.ts runTraining), so two configurations must never share one (zzz search builds many).
+ */
+function cellId(parts: (string | number | boolean | undefined)[]): string {
+  return parts
+    .filter((p) => p !== undefined)
+    .map((p) => String(p).toLowerCase().replace(/[^a-z0-9._+-]+/g, "-"))
+    .join(".");
+}
+
 function parallel(o: Record<string, string | undefined>): { tp: number; pp: number; dp: number; n: number } {
   const tp = int("tp", o.tp, 1);
   const pp = int("pp", o.pp, 1);
@@ -223,7 +234,7 @@ export function predictCell(inp: Inputs, o: Record<string, string | undefined>):
         ? { kind: "decode-step", model, batch, context_len: int("context", o.context ?? o.seq, 512) }
         : { kind: "inference", model, batch, ...(seq !== undefined || inp.model.arch.kind !== "cnn" ? { seq_len: int("seq", seq, 512) } : {}) };
   return makeCell({
-    id: `cli.${phase}.${model}.${inp.hardware.id}`,
+    id: cellId(["cli", phase, model, inp.hardware.id, `b${batch}`, "seq_len" in workload ? `s${workload.seq_len}` : undefined, "context_len" in workload ? `c${workload.context_len}` : undefined, `tp${tp}`, `pp${pp}`, `dp${dp}`, dtypeOf(o.dtype), o.engine ?? "any"]),
     level: n > 1 ? "multi-gpu" : "model",
     workload,
     hardware: inp.hardware.id,
@@ -336,19 +347,24 @@ export function trainCell(inp: Inputs, o: Record<string, string | undefined>): C
   const { tp, pp, dp, n } = parallel(o);
   const micro = o["micro-batch"] !== undefined ? int("micro-batch", o["micro-batch"]) : undefined;
   const global = int("global-batch", o["global-batch"] ?? o.batch, (micro ?? 1) * dp);
+  const seq = inp.model.arch.kind === "cnn" ? undefined : int("seq", o.seq, 2048);
+  const recompute = o.recompute !== undefined ? oneOf("recompute", o.recompute, RECOMPUTE, "none") : undefined;
+  const sp = o.sp === undefined ? undefined : o.sp === "true" ? true : o.sp === "false" ? false : undefined;
+  if (o.sp !== undefined && sp === undefined) throw new CliError(`--sp: expected true or false, got '${o.sp}'`);
+  const virtual = o["virtual-stages"] !== undefined ? int("virtual-stages", o["virtual-stages"]) : undefined;
   return makeCell({
-    id: `cli.train.${inp.model.id}.${inp.hardware.id}`,
+    id: cellId(["cli", "train", inp.model.id, inp.hardware.id, `gb${global}`, micro && `mb${micro}`, seq && `s${seq}`, `tp${tp}`, `pp${pp}`, `dp${dp}`, recompute && `r-${recompute}`, sp !== undefined ? `sp-${sp}` : undefined, virtual && `v${virtual}`, dtypeOf(o.dtype), o.engine ?? "any"]),
     level: n > 1 ? "multi-gpu" : "model",
     workload: {
       kind: "training",
       model: inp.model.id,
       global_batch: global,
-      ...(inp.model.arch.kind === "cnn" ? {} : { seq_len: int("seq", o.seq, 2048) }),
+      ...(seq !== undefined ? { seq_len: seq } : {}),
       scope: "iteration",
       ...(micro !== undefined ? { micro_batch: micro } : {}),
-      ...(o.recompute !== undefined ? { recompute: oneOf("recompute", o.recompute, RECOMPUTE, "none") } : {}),
-      ...(o.sp !== undefined ? { sequence_parallel: o.sp === "true" } : {}),
-      ...(o["virtual-stages"] !== undefined ? { virtual_stages: int("virtual-stages", o["virtual-stages"]) } : {}),
+      ...(recompute !== undefined ? { recompute } : {}),
+      ...(sp !== undefined ? { sequence_parallel: sp } : {}),
+      ...(virtual !== undefined ? { virtual_stages: virtual } : {}),
     },
     hardware: inp.hardware.id,
     n_devices: n,

@@ -168,9 +168,10 @@ export function searchTable(r: SearchJson): string {
   ]);
   if (!r.best.length) return `${head}\n\nno configuration meets the constraints`;
   const cols = SEARCH_COLS[r.for];
-  const show = (k: string, v: unknown) => (v === undefined ? "" : k.endsWith("_s") ? ms(v as number) : k.endsWith("_bytes") ? gb(v as number) : typeof v === "number" && !Number.isInteger(v) ? v.toPrecision(4) : String(v));
+  const TIMES = new Set(["step_s", "ttft_p99_s", "tpot_p99_s"]);
+  const show = (k: string, v: unknown) => (v === undefined ? "" : TIMES.has(k) ? ms(v as number) : k.endsWith("_bytes") ? gb(v as number) : typeof v === "number" && !Number.isInteger(v) ? big(v) : String(v));
   return `${head}\n\n${table(
-    cols.map((c) => c.replace(/_s$/, "").replace(/_bytes$/, "")),
+    cols.map((c) => (TIMES.has(c) ? c.replace(/_s$/, "") : c.replace(/_bytes$/, ""))),
     r.best.map((b) => cols.map((k) => show(k, (b as Record<string, unknown>)[k]))),
     new Set(cols.map((k, i) => (k === "scheduler" ? -1 : i))),
   )}`;
