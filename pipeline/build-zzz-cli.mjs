@@ -31,6 +31,8 @@ const sourceUrl = {
   },
 };
 
+// a temporary name per process: concurrent builds (parallel test files) each rename a whole bundle into place
+const tmp = `${out}.${process.pid}.tmp`;
 const t0 = performance.now();
 const r = await build({
   absWorkingDir: root,
@@ -39,7 +41,7 @@ const r = await build({
   platform: "node",
   format: "esm",
   target: "node20",
-  outfile: `${out}.tmp`,
+  outfile: tmp,
   write: true,
   metafile: true,
   logLevel: "warning",
@@ -47,7 +49,7 @@ const r = await build({
   banner: { js: 'import { createRequire as __zzzCreateRequire } from "node:module"; const require = __zzzCreateRequire(import.meta.url);' },
   plugins: [sourceUrl],
 });
-renameSync(`${out}.tmp`, out);
+renameSync(tmp, out);
 // The inputs, for bin/zzz's staleness check (one path a line, relative to the repository root).
 writeFileSync(join(outDir, "inputs.txt"), `${Object.keys(r.metafile.inputs).filter((p) => !p.includes("node_modules")).sort().join("\n")}\n`);
 if (!process.argv.includes("--quiet")) console.error(`zzz: bundled ${Object.keys(r.metafile.inputs).length} modules into ${out} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
