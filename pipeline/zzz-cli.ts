@@ -133,7 +133,9 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** ZZZ_TIMING=1: the start-up phases on stderr, in ms since the process started (make bench uses it). */
 const timing = process.env.ZZZ_TIMING === "1";
 const mark = (what: string) => {
-  if (timing) process.stderr.write(`zzz timing: ${what} ${performance.now().toFixed(1)} ms\n`);
+  if (!timing) return;
+  const c = process.cpuUsage();
+  process.stderr.write(`zzz timing: ${what} ${performance.now().toFixed(1)} ms (cpu ${((c.user + c.system) / 1000).toFixed(1)} ms)\n`);
 };
 
 export function main(argv: string[], out: (s: string) => void = (x) => process.stdout.write(x), root = ROOT): number {
