@@ -123,6 +123,6 @@ describe("zzz search", () => {
     expect(top.mem_per_device_bytes).toBe(t.memory_per_device.total_bytes);
     // the CSV lists the same ranking
     const c = csv(args);
-    expect(c.map((r) => [r.rank, r.tp, r.pp, r.dp, r.micro_batch, r.step_s])).toEqual(j.best.map((b: Record<string, number>) => [b.rank, b.tp, b.pp, b.dp, b.micro_batch, b.step_s].map((x) => fmt6(x))));
+    expect(c.map((r) => [r.rank, r.tp, r.pp, r.dp, r.micro_batch, r.step_s])).toEqual(j.best.map((b: Record<string, number>) => [b.rank, b.tp, b.pp, b.dp, b.micro_batch, b.step_s].map((x) => fmt6(x!))));
   });
 });
