@@ -5,13 +5,17 @@ SHELL := /bin/bash
 TSX := node_modules/.bin/tsx
 STAMP := node_modules/.install-stamp
 
-.PHONY: all evaluate test test-infra check check-suite check-survey check-paper figures paper measure bench clean clean-cache deps typecheck report compare
+.PHONY: all evaluate test test-infra check check-suite check-survey check-paper figures paper measure bench clean clean-cache deps typecheck report compare smoke zzz zzz-cli
 
 all: evaluate figures
 
-# npm ci only when the lockfile changed (or node_modules is missing).
+# npm ci only when the lockfile changed (or node_modules is missing). Then the `zzz` command line:
+# bundled to one JavaScript file (.work/zzz-cli/zzz.mjs, pipeline/build-zzz-cli.mjs; bin/zzz rebuilds
+# it when a source is newer) and linked as node_modules/.bin/zzz, which `npx zzz` runs.
 $(STAMP): package-lock.json package.json
 	npm ci --no-audit --no-fund
+	ln -sf ../../bin/zzz node_modules/.bin/zzz
+	node pipeline/build-zzz-cli.mjs
 	@touch $(STAMP)
 
 deps: $(STAMP)
@@ -79,10 +83,26 @@ paper: deps
 measure: deps
 	$(TSX) pipeline/measure.ts
 
-## make bench: time ZZZ over the whole suite and the whole evaluate pipeline.
+## make bench: time ZZZ over the whole suite and the whole evaluate pipeline, and the start-up of
+## `zzz predict` as a new process (target 300 ms).
 bench: deps
 	$(TSX) pipeline/bench.ts
 	$(TSX) pipeline/zzz-serving.ts --bench
+	$(TSX) pipeline/bench-zzz-cli.ts
+
+## make zzz ARGS="predict -m llama-2-7b -H h100-sxm5-80gb": ZZZ from the command line (bin/zzz;
+## also npx zzz and node_modules/.bin/zzz). make zzz-cli: rebuild its bundle.
+zzz: deps
+	@bin/zzz $(ARGS)
+
+zzz-cli: deps
+	node pipeline/build-zzz-cli.mjs
+
+## make smoke: the reviewers' tier, minutes on 2 cores: install, a subset of recorded cells of every
+## tool re-parsed and checked against results/predictions.csv, ZZZ on the same cells, one figure and
+## the report, written under .work/smoke/ (results/ untouched); pipeline/smoke.ts.
+smoke: deps
+	$(TSX) pipeline/smoke.ts
 
 clean:
 	rm -rf .work figures/out paper/main.pdf

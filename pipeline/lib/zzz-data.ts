@@ -104,55 +104,90 @@ export function readVidurProfile(dir: string, device: string, dtype: Dtype): Pro
   };
 }
 
-const cache = new Map<string, ZzzData>();
-
-/** Calibration rows and profiles of every device that has a measured set (cached per suite root). */
-export function loadZzzData(suite: Suite): ZzzData {
-  const hit = cache.get(suite.root);
-  if (hit) return hit;
+/** The newest dated measured set of each suite device: [device, set directory, "device/date", date]. */
+function newestSets(suite: Suite): { dev: string; dir: string; set: string; date: string }[] {
   const base = join(suite.root, "suite/ground-truth/measured");
+  const out: { dev: string; dir: string; set: string; date: string }[] = [];
+  if (!existsSync(base)) return out;
+  for (const dev of readdirSync(base).sort()) {
+    if (!suite.hardware.get(dev)) continue;
+    const dates = readdirSync(join(base, dev)).filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d)).sort();
+    const date = dates[dates.length - 1];
+    if (!date) continue;
+    out.push({ dev, dir: join(base, dev, date), set: `${dev}/${date}`, date });
+  }
+  return out;
+}
+
+/** measurements.csv of a set, parsed once per process (the calibration rows and the profile's precision read it). */
+const measurementsCache = new Map<string, Record<string, string>[]>();
+function measurements(file: string): Record<string, string>[] {
+  let rows = measurementsCache.get(file);
+  if (!rows) measurementsCache.set(file, (rows = readCsv(file)));
+  return rows;
+}
+
+const rowsCache = new Map<string, Map<string, CalibrationRow[]>>();
+const profilesCache = new Map<string, Map<string, ProfileTable[]>>();
+
+/**
+ * Calibration rows of every suite device that has a measured set (cached per suite root). The
+ * device layer's microbench calibration needs only these; the Vidur profiles (loadZzzProfiles) are
+ * read when the profiled mode asks for them, so that a one-cell run (the `zzz` command line) does
+ * not parse them.
+ */
+export function loadCalibrationRows(suite: Suite): Map<string, CalibrationRow[]> {
+  const hit = rowsCache.get(suite.root);
+  if (hit) return hit;
   const calibrationRows = new Map<string, CalibrationRow[]>();
-  const profiles = new Map<string, ProfileTable[]>();
   const gtKeys = new Map<string, string>(); // gt_id -> cell_id
   for (const g of suite.groundTruth) gtKeys.set(g.gt_id, g.cell_id);
   const problems: string[] = [];
-  if (existsSync(base))
-    for (const dev of readdirSync(base).sort()) {
-      const hw = suite.hardware.get(dev);
-      if (!hw) continue;
-      const dates = readdirSync(join(base, dev)).filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d)).sort();
-      const date = dates[dates.length - 1];
-      if (!date) continue;
-      const dir = join(base, dev, date);
-      const set = `${dev}/${date}`;
-      const file = join(dir, "measurements.csv");
-      if (existsSync(file)) {
-        const rows: CalibrationRow[] = [];
-        for (const [i, r] of readCsv(file).entries()) {
-          if (!r.workload_key?.startsWith("ceiling.")) continue;
-          const v = MeasurementRow.safeParse(r);
-          if (!v.success) {
-            problems.push(`${file}: row ${i + 1}: ${v.error.issues.map((x) => `${x.path.join(".")}: ${x.message}`).join("; ")}`);
-            continue;
-          }
-          const m = v.data;
-          const gtId = `measured.${dev}.${date}.${m.workload_key}${m.engine === "pytorch-cudagraph" ? ".cudagraph" : ""}`;
-          rows.push({ set, workload_key: m.workload_key, engine: m.engine, group: m.group, precision: m.precision as Dtype, latency_s: m.latency_s, flops: m.flops, bytes: m.bytes, date, cell_id: gtKeys.get(gtId) });
-        }
-        calibrationRows.set(dev, rows);
+  for (const { dev, dir, set, date } of newestSets(suite)) {
+    const file = join(dir, "measurements.csv");
+    if (!existsSync(file)) continue;
+    const rows: CalibrationRow[] = [];
+    for (const [i, r] of measurements(file).entries()) {
+      if (!r.workload_key?.startsWith("ceiling.")) continue;
+      const v = MeasurementRow.safeParse(r);
+      if (!v.success) {
+        problems.push(`${file}: row ${i + 1}: ${v.error.issues.map((x) => `${x.path.join(".")}: ${x.message}`).join("; ")}`);
+        continue;
       }
-      const vdir = join(dir, "vidur");
-      if (existsSync(join(vdir, "mlp.csv")) && existsSync(join(vdir, "attention.csv"))) {
-        const precision = (readCsv(file)[0]?.precision ?? "bf16") as Dtype;
-        try {
-          profiles.set(dev, [readVidurProfile(vdir, hw.name, precision)]);
-        } catch (e) {
-          problems.push((e as Error).message);
-        }
-      }
+      const m = v.data;
+      const gtId = `measured.${dev}.${date}.${m.workload_key}${m.engine === "pytorch-cudagraph" ? ".cudagraph" : ""}`;
+      rows.push({ set, workload_key: m.workload_key, engine: m.engine, group: m.group, precision: m.precision as Dtype, latency_s: m.latency_s, flops: m.flops, bytes: m.bytes, date, cell_id: gtKeys.get(gtId) });
     }
+    calibrationRows.set(dev, rows);
+  }
   if (problems.length) throw new ZzzDataError(`ZZZ calibration data is invalid; nothing is written:\n${problems.join("\n")}`);
-  const data = { calibrationRows, profiles };
-  cache.set(suite.root, data);
-  return data;
+  rowsCache.set(suite.root, calibrationRows);
+  return calibrationRows;
+}
+
+/** The Vidur-format profiles of every suite device that has them in its newest measured set (cached per suite root). */
+export function loadZzzProfiles(suite: Suite): Map<string, ProfileTable[]> {
+  const hit = profilesCache.get(suite.root);
+  if (hit) return hit;
+  const profiles = new Map<string, ProfileTable[]>();
+  const problems: string[] = [];
+  for (const { dev, dir } of newestSets(suite)) {
+    const vdir = join(dir, "vidur");
+    if (!existsSync(join(vdir, "mlp.csv")) || !existsSync(join(vdir, "attention.csv"))) continue;
+    const file = join(dir, "measurements.csv");
+    const precision = ((existsSync(file) ? measurements(file)[0]?.precision : undefined) ?? "bf16") as Dtype;
+    try {
+      profiles.set(dev, [readVidurProfile(vdir, suite.hardware.get(dev)!.name, precision)]);
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
+  }
+  if (problems.length) throw new ZzzDataError(`ZZZ calibration data is invalid; nothing is written:\n${problems.join("\n")}`);
+  profilesCache.set(suite.root, profiles);
+  return profiles;
+}
+
+/** Calibration rows and profiles of every device that has a measured set (cached per suite root). */
+export function loadZzzData(suite: Suite): ZzzData {
+  return { calibrationRows: loadCalibrationRows(suite), profiles: loadZzzProfiles(suite) };
 }

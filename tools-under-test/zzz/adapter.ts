@@ -39,7 +39,7 @@ import type {
   Bound,
   Timing,
 } from "../../zzz/index.ts";
-import { loadZzzData } from "../../pipeline/lib/zzz-data.ts";
+import { loadCalibrationRows, loadZzzProfiles } from "../../pipeline/lib/zzz-data.ts";
 import { predictServing, SERVING_METRICS } from "./serving.ts";
 import { ToolMetadata, type Cell, type Hardware, type Model } from "../../pipeline/lib/schema.ts";
 import type { Suite } from "../../pipeline/lib/suite.ts";
@@ -283,10 +283,10 @@ export function calibrationFor(hwId: string, suite: Suite, cfg: ZzzConfig): Devi
   let cal: DeviceCalibration;
   if (cfg.mode === "datasheet") cal = datasheetCalibration(hwId);
   else {
-    const data = loadZzzData(suite);
-    const src = cfg.calibrateOn ?? (data.calibrationRows.get(hwId)?.length ? hwId : CALIBRATION_FALLBACK);
+    const calibrationRows = loadCalibrationRows(suite);
+    const src = cfg.calibrateOn ?? (calibrationRows.get(hwId)?.length ? hwId : CALIBRATION_FALLBACK);
     const hw = suite.hardware.get(src);
-    const rows = data.calibrationRows.get(src);
+    const rows = calibrationRows.get(src);
     if (!hw || !rows?.length) {
       // A suite without the measured sets (e.g. a trimmed copy): nothing to calibrate on; the
       // calibration's name says so in every row that uses it.
@@ -355,7 +355,7 @@ function estimateV2(cell: Cell, suite: Suite, cfg: ZzzConfig): Estimate | Estima
   const dev = deviceSpec(hw);
   const dt = cell.precision;
   const calibration = calibrationFor(cell.hardware, suite, cfg);
-  const profiles = cfg.mode === "profiled" ? loadZzzData(suite).profiles.get(cell.hardware) : undefined;
+  const profiles = cfg.mode === "profiled" ? loadZzzProfiles(suite).get(cell.hardware) : undefined;
   const timing = timingOf(cell, suite);
   const o = { engine, timing, calibration, refinements: cfg.refinements, profiles };
   const out = (value: number, unit: string, p: GraphPrediction, detail: string): EstimateV2 => {

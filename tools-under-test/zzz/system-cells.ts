@@ -236,7 +236,7 @@ export function clearSystemCache(): void {
   trainingCache.clear();
 }
 
-function runTraining(cell: Cell, suite: Suite): TrainingRun | string {
+export function runTraining(cell: Cell, suite: Suite): TrainingRun | string {
   const hit = trainingCache.get(cell.id);
   if (hit) return hit;
   const w = cell.workload;
@@ -301,7 +301,7 @@ function isMultiGpuStep(cell: Cell): boolean {
   return (cell.workload.kind === "prefill" || cell.workload.kind === "decode-step") && cell.n_devices > 1;
 }
 
-function inferenceRun(cell: Cell, suite: Suite): ReturnType<typeof inferenceStep> | string {
+export function inferenceRun(cell: Cell, suite: Suite): ReturnType<typeof inferenceStep> | string {
   const w = cell.workload;
   if (w.kind !== "prefill" && w.kind !== "decode-step") throw new Error("not an inference step");
   const hw = suite.hardware.get(cell.hardware)!;
