@@ -20,6 +20,7 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { BIB_FILES, PAGE_RANGE, citedKeys, collectTex, findHandTypedNumbers, floats, pageCount, referencedLabels, refsStartFromAux, type RefsStart } from "./lib/render/paper-check.ts";
 import { parseBibText } from "./lib/survey/bib.ts";
+import { MIN_FONT_PT, placedFigureFonts } from "./lib/render/figure-fonts.ts";
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -57,6 +58,19 @@ for (const f of fl) {
 for (const f of files)
   for (const m of f.text.matchAll(/\\includegraphics(?:\[[^\]]*\])?\{([^}]+)\}/g))
     if (!existsSync(join(paperDir, m[1]!))) violations.push(`paper/${f.file}: \\includegraphics{${m[1]}}: file missing (run make figures)`);
+
+// ---- print-size fonts of the placed figures (SVG font sizes x placed width / SVG width)
+const fonts = placedFigureFonts(paperDir, files);
+for (const p of fonts)
+  if (p.minFontPrintPt !== undefined && p.minFontPrintPt < MIN_FONT_PT - 1e-6)
+    violations.push(`paper/${p.file}: ${p.graphic}: smallest font ${p.minFontPrintPt.toFixed(2)} pt at print size (${p.minFontSvg} px in a ${p.svgWidth}-px SVG placed at ${p.placedWidthPt.toFixed(0)} pt), below ${MIN_FONT_PT} pt`);
+const fontPrint = fonts.map((p) => p.minFontPrintPt).filter((v): v is number => v !== undefined);
+const smallestFont = fontPrint.length ? Math.min(...fontPrint) : undefined;
+
+// ---- no \tiny type (about 5 pt in a 10-pt IEEE paper): tables and text stay at 7 pt or more
+for (const f of files) f.text.split("\n").forEach((l, i) => {
+  if (/\\tiny\b/.test(l)) violations.push(`paper/${f.file}:${i + 1}: \\tiny (below ${MIN_FONT_PT} pt; use \\scriptsize or smaller content)`);
+});
 
 // ---- citations
 const cited = citedKeys(files);
@@ -122,6 +136,7 @@ console.log("check-paper: paper metrics");
 row("pages", pages ?? "n/a (no PDF)");
 row("pages before references", refsStart ? `${refsStart.pagesBefore.toFixed(2)} (references start on page ${refsStart.page}, ${refsStart.column ? "right" : "left"} column, ${Math.round(refsStart.fraction * 100)}% down; limit ${PAGE_RANGE.min}-${PAGE_RANGE.max}${strict ? ", enforced" : ", enforced with --strict"})` : "n/a");
 row("figures (generated from data)", `${figs.length} (${figs.filter((f) => f.generated).length})`);
+row("smallest figure font at print size", smallestFont === undefined ? "n/a (no placed SVG figure)" : `${smallestFont.toFixed(2)} pt over ${fonts.length} placed figure(s) (minimum ${MIN_FONT_PT} pt)`);
 row("tables (generated from data)", `${tabs.length} (${tabs.filter((f) => f.generated).length})`);
 row("cited references (distinct keys)", cited.length);
 row("bibliography entries available", `${bibKeys.size} in ${bibPresent.join(", ") || "no file"}`);

@@ -19,7 +19,7 @@ describe("figure specs", () => {
     for (const s of specs) {
       const inputs = specInputs(JSON.parse(readFileSync(join(specDir, s), "utf8")));
       expect(inputs.length, s).toBeGreaterThan(0);
-      for (const i of inputs) expect(i, s).toMatch(/^(results|suite)\//);
+      for (const i of inputs) expect(i, s).toMatch(/^(results|suite|figures\/data)\//);
     }
   });
 });
@@ -87,10 +87,10 @@ describe("buildAll", () => {
     }
     const plain = (t: string) => t.replace(/\\allowbreak\{\}/g, ""); // paths may break after / - .
     const fig = plain(readFileSync(join(out, "paper/generated/fig-pred-vs-measured.tex"), "utf8"));
-    expect(fig).toContain("\\begin{figure}[!t]");
+    expect(fig).toMatch(/\\begin\{figure\*?\}\[!t\]/);
     expect(fig).toContain("\\label{fig:pred-vs-measured}");
     expect(fig).toMatch(/Drawn from \\texttt\{results\/accuracy\.csv\} \(5 rows/);
-    expect(res.tables.map((t) => t.name).sort()).toEqual(["accuracy-claimed", "suite", "taxonomy-summary", "tool-comparison"]);
+    expect(res.tables.map((t) => t.name).sort()).toEqual(["accuracy-claimed", "decision-fidelity", "decision-guide", "head-to-head", "suite", "taxonomy-summary", "tool-comparison", "zzz-ablation", "zzz-calibration"]);
 
     const empty = mkdtempSync(join(tmpdir(), "fig-out2-"));
     await buildAll({ dataRoot: emptyRoot, outRoot: empty, specDir, templatesDir: join(repo, "paper/templates") });

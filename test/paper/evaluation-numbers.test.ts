@@ -41,6 +41,13 @@ describe("evaluation number macros", () => {
     expect(m.get("vidurServingDerivedMapeCpu")?.value).toBe("5.0\\,\\%");
   });
 
+  it("defines \\mvc<Tool>ClaimSettingN once when a tool's only claim-setting row is ungrouped (tier 'claim-setting')", () => {
+    const csv = MVC.split("\n")[0] + "\ncalculon,claim-setting,8,3.6,2.6,2.4,c4,8.8,b,not stated,,v,p\n";
+    const names = evaluationNumbers(root({ "results/measured-vs-claimed.csv": csv }), suite).map((x) => x.name);
+    expect(names.filter((n) => n === "mvcCalculonClaimSettingN")).toHaveLength(1);
+    expect(names).toContain("mvcCalculonClaimSettingGeomeanRange");
+  });
+
   it("prints n/a, never a number, when the files are absent", () => {
     const m = evaluationNumbers(root({}), suite);
     expect(m.filter((x) => x.name.startsWith("mvc"))).toEqual([]);

@@ -25,6 +25,7 @@ import { renderFigure, svgToPdf, type RenderedFigure } from "./vega.ts";
 import { loadToolMetadata, renderTables, type RenderedTable } from "./tables.ts";
 import { engineNumbers, renderSurveyOutputs, surveyNumbers } from "./survey-tables.ts";
 import { DEFAULT_PARAMS } from "../../../zzz/index.ts";
+import { headToHeadPaper } from "./head-to-head-paper.ts";
 import { computeNumbers, countModels, numbersTex, type NumberMacro } from "./numbers.ts";
 import { evaluationNumbers } from "./evaluation-numbers.ts";
 import { latexEscape } from "./latex.ts";
@@ -173,6 +174,10 @@ export async function buildAll(o: BuildOptions): Promise<BuildResult> {
   const claimed = load("results/claimed-accuracy.csv");
   const mvc = load("results/measured-vs-claimed.csv");
   const tables = renderTables({ works, predictions, summary, claimed, mvc, suite, root: o.dataRoot }, o.templatesDir);
+  // Head-to-head, run-time, decision-fidelity and ZZZ tables and macros, by rows (a new tool appears by itself).
+  const h2h = headToHeadPaper({ h2h: load("results/head-to-head.csv"), runtime: load("results/head-to-head-runtime.csv"), decision: load("results/decision-fidelity.csv"), ablation: load("results/zzz-ablation.csv"), calibration: load("results/zzz-calibration.csv") }, o.templatesDir);
+  for (const p of h2h.problems) problems.push({ file: "results", field: "-", message: p });
+  tables.push(...h2h.tables);
   for (const t of tables) writeFileAtomic(join(genOut, `${t.name}.tex`), t.tex);
 
   // Survey category tables, claims macros and the ease-of-use table (results/tools.csv, optional).
@@ -193,7 +198,7 @@ export async function buildAll(o: BuildOptions): Promise<BuildResult> {
     rooflineHardware: loadHardwareYaml(o.dataRoot, "suite/hardware/h100-sxm5-80gb.yaml"),
     suite,
     modelCount: countModels(o.dataRoot),
-  }), ...survey.numbers, ...evaluationNumbers(o.dataRoot, suite), ...surveyNumbers(o.dataRoot, suite, DEFAULT_PARAMS as unknown as Record<string, number>), ...engineNumbers(o.dataRoot, new Set([...suite.hardware.entries()].filter(([, h]) => h.kind === "gpu").map(([id]) => id)))].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }), ...survey.numbers, ...evaluationNumbers(o.dataRoot, suite), ...surveyNumbers(o.dataRoot, suite, DEFAULT_PARAMS as unknown as Record<string, number>), ...engineNumbers(o.dataRoot, new Set([...suite.hardware.entries()].filter(([, h]) => h.kind === "gpu").map(([id]) => id))), ...h2h.numbers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   writeFileAtomic(join(genOut, "numbers.tex"), numbersTex(numbers));
 
   const bib = bibliographyTex(o.dataRoot);

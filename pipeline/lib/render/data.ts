@@ -11,6 +11,7 @@ import { z, type ZodTypeAny } from "zod";
 import { CellFile, GroundTruthRow, Hardware, METRIC_UNITS, PredictionRow, unitFactor, type Cell, type Metric } from "../schema.ts";
 import { toolKey, toolLabel } from "./style.ts";
 import { loadGroundTruthFiles } from "../ground-truth.ts";
+import { AblationRow, CalibrationRow, DecisionRow, HeadToHeadRow, RuntimeRow } from "./head-to-head-paper.ts";
 
 export interface DataProblem {
   file: string;
@@ -91,6 +92,7 @@ export const WorkRow = z.object({
   license: optStr,
   claimed_error: optStr,
   claimed_metric: optStr,
+  reading_status: optStr,
 });
 
 export const CrossRow = z.object({ row: str, col: str, count: z.coerce.number().int().nonnegative(), keys: optStr });
@@ -154,6 +156,11 @@ const CSV_SCHEMAS: { test: (p: string) => boolean; schema: ZodTypeAny }[] = [
   { test: (p) => p === "results/claimed-accuracy.csv", schema: ClaimedRow },
   { test: (p) => p === "results/prisma.csv", schema: PrismaRow },
   { test: (p) => p === "results/measured-vs-claimed.csv", schema: MeasuredVsClaimedRow },
+  { test: (p) => p === "results/head-to-head.csv", schema: HeadToHeadRow },
+  { test: (p) => p === "results/head-to-head-runtime.csv", schema: RuntimeRow },
+  { test: (p) => p === "results/decision-fidelity.csv", schema: DecisionRow },
+  { test: (p) => p === "results/zzz-ablation.csv", schema: AblationRow },
+  { test: (p) => p === "results/zzz-calibration.csv", schema: CalibrationRow },
 ];
 
 function issuesToProblems(file: string, where: string, error: z.ZodError, problems: DataProblem[]): void {

@@ -50,8 +50,13 @@ export function evaluationNumbers(root: string, suite: SuiteData): NumberMacro[]
       if (groups.length === 0) continue;
       const range = claimSettingRange(groups);
       const src = `${MVC} (tool ${tool}, claim-setting rows)`;
-      out.push({ name: `mvc${macroPart(tool, true)}ClaimSettingGeomeanRange`, value: range.tex, source: src });
-      out.push({ name: `mvc${macroPart(tool, true)}ClaimSettingN`, value: fmtInt(range.n), source: src });
+      // A tool with one ungrouped claim-setting row (tier "claim-setting") already has \mvc<Tool>ClaimSettingN
+      // from that row, with the same count: define each name once.
+      for (const m of [
+        { name: `mvc${macroPart(tool, true)}ClaimSettingGeomeanRange`, value: range.tex, source: src },
+        { name: `mvc${macroPart(tool, true)}ClaimSettingN`, value: fmtInt(range.n), source: src },
+      ])
+        if (!out.some((o) => o.name === m.name)) out.push(m);
     }
   }
 

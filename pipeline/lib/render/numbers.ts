@@ -80,6 +80,12 @@ export function computeNumbers(inp: NumberInputs): NumberMacro[] {
   add("numOpenSourceWorks", "results/taxonomy/works.csv (open_source = yes)", inp.works, () =>
     fmtInt(works.filter((w) => /^\s*(yes|true)\b/i.test(w.open_source)).length),
   );
+  add("numOpenSourceUnknown", "results/taxonomy/works.csv (open_source unknown or empty)", inp.works, () =>
+    fmtInt(works.filter((w) => /^\s*(unknown)?\s*$/i.test(w.open_source)).length),
+  );
+  add("numOpenSourceNo", "results/taxonomy/works.csv (open_source = no)", inp.works, () => fmtInt(works.filter((w) => /^\s*(no|false)\b/i.test(w.open_source)).length));
+  for (const st of [...new Set((inp.works.rows as { reading_status?: string }[]).map((w) => w.reading_status ?? "").filter(Boolean))].sort())
+    add(`numReading${macroPart(st, true)}`, `results/taxonomy/works.csv (reading_status ${st})`, inp.works, () => fmtInt((inp.works.rows as { reading_status?: string }[]).filter((w) => w.reading_status === st).length));
   const meths = new Set(works.flatMap((w) => w.methodology.split(";").map((m) => m.trim())).filter(Boolean));
   add("numMethodologies", "results/taxonomy/works.csv (distinct methodology)", inp.works, () => fmtInt(meths.size));
   add("firstSurveyYear", "results/taxonomy/works.csv (min year)", inp.works, () => (works.length ? String(Math.min(...works.map((w) => w.year))) : undefined));
@@ -152,8 +158,14 @@ export function computeNumbers(inp: NumberInputs): NumberMacro[] {
   add("rooflineRidge", `${inp.rooflineHardware.file} (peak / bandwidth, FLOP/byte)`, inp.rooflineHardware, () =>
     hw?.peak_bf16_flops_per_s && hw.mem_bandwidth_bytes_per_s ? fmtInt(hw.peak_bf16_flops_per_s / hw.mem_bandwidth_bytes_per_s) : undefined,
   );
-  const inten = (inp.intensity.rows as { hardware: string; flops?: number; zzz_bound: string }[]).filter((r) => r.hardware === "h100-sxm5-80gb" && (r.flops ?? 0) > 0);
+  const inten = (inp.intensity.rows as { hardware: string; flops?: number; intensity_flops_per_byte?: number; zzz_bound: string }[]).filter((r) => r.hardware === "h100-sxm5-80gb" && (r.flops ?? 0) > 0);
   add("numRooflineCells", "results/cell-intensity.csv (h100-sxm5-80gb, flops > 0)", inp.intensity, () => fmtInt(inten.length));
+  const ridge = hw?.peak_bf16_flops_per_s && hw.mem_bandwidth_bytes_per_s ? hw.peak_bf16_flops_per_s / hw.mem_bandwidth_bytes_per_s : undefined;
+  add("numRooflineBelowRidge", `results/cell-intensity.csv (h100-sxm5-80gb, intensity below the ridge of ${inp.rooflineHardware.file})`, inp.intensity, () =>
+    ridge === undefined ? undefined : fmtInt(inten.filter((r) => r.intensity_flops_per_byte !== undefined && r.intensity_flops_per_byte < ridge).length),
+  );
+  add("numRooflineOverheadBound", "results/cell-intensity.csv (h100-sxm5-80gb, zzz_bound overhead)", inp.intensity, () => fmtInt(inten.filter((r) => /overhead/i.test(r.zzz_bound)).length));
+  add("numRooflineComputeBound", "results/cell-intensity.csv (h100-sxm5-80gb, zzz_bound compute)", inp.intensity, () => fmtInt(inten.filter((r) => /compute/i.test(r.zzz_bound)).length));
   add("numRooflineMemoryBound", "results/cell-intensity.csv (h100-sxm5-80gb, zzz_bound memory)", inp.intensity, () => fmtInt(inten.filter((r) => /memory/i.test(r.zzz_bound)).length));
 
   out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -198,6 +198,24 @@ export function renderSurveyOutputs(root: string, templatesDir: string, claimed:
     });
     files.push({ name: `cat-${c.id}`, tex, rows: rows.length, hasData: rows.length > 0 });
   }
+  // One compact index of the categories (the per-work catalogues above stay in the artifact): works,
+  // how many state a claim we read, how many publish code we found, and every work cited.
+  const indexRows = CATEGORIES.map((c) => {
+    const ws = works.filter(c.pick).sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
+    return {
+      title: c.title,
+      n: fmtInt(ws.length),
+      stated: fmtInt(ws.filter((w) => w.validation.status === "stated").length),
+      code: fmtInt(ws.filter((w) => w.artifact.open_source === "yes").length),
+      cites: raw(ws.length ? `\\cite{${ws.map((w) => w.key).join(",")}}` : "--"),
+    };
+  });
+  files.push({
+    name: "survey-index",
+    tex: renderTemplate(join(templatesDir, "survey-index.tex.hbs"), { rows: indexRows, hasData: works.length > 0, label: "tab:survey-index" }),
+    rows: indexRows.length,
+    hasData: works.length > 0,
+  });
   const cl = claimsTex(claimed);
   files.push({ name: "claims", tex: cl.tex, rows: cl.count, hasData: cl.count > 0 });
 
