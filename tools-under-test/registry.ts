@@ -9,5 +9,6 @@ import { scaleSimAdapter } from "./scale-sim/adapter.ts";
 import { maestroAdapter } from "./maestro/adapter.ts";
 import { genzAdapter } from "./genz/adapter.ts";
 import { llmViewerAdapter } from "./llm-viewer/adapter.ts";
+import { llmcompassAdapter } from "./llmcompass/adapter.ts";
 
-export const TOOLS: ToolAdapter<any>[] = [zzzAdapter, astraSimAdapter, vidurAdapter, timeloopAdapter, calculonAdapter, scaleSimAdapter, maestroAdapter, genzAdapter, llmViewerAdapter];
+export const TOOLS: ToolAdapter<any>[] = [zzzAdapter, astraSimAdapter, vidurAdapter, timeloopAdapter, calculonAdapter, scaleSimAdapter, maestroAdapter, genzAdapter, llmViewerAdapter, llmcompassAdapter];
