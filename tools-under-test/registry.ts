@@ -10,5 +10,6 @@ import { maestroAdapter } from "./maestro/adapter.ts";
 import { genzAdapter } from "./genz/adapter.ts";
 import { llmViewerAdapter } from "./llm-viewer/adapter.ts";
 import { llmServingSimAdapter } from "./llmservingsim/adapter.ts";
+import { llmcompassAdapter } from "./llmcompass/adapter.ts";
 
-export const TOOLS: ToolAdapter<any>[] = [zzzAdapter, astraSimAdapter, vidurAdapter, timeloopAdapter, calculonAdapter, scaleSimAdapter, maestroAdapter, genzAdapter, llmViewerAdapter, llmServingSimAdapter];
+export const TOOLS: ToolAdapter<any>[] = [zzzAdapter, astraSimAdapter, vidurAdapter, timeloopAdapter, calculonAdapter, scaleSimAdapter, maestroAdapter, genzAdapter, llmViewerAdapter, llmcompassAdapter, llmServingSimAdapter];
