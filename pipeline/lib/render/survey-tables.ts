@@ -270,6 +270,17 @@ export function surveyNumbers(root: string, suite: { cells: { id: string; hardwa
   for (const [s, n] of st) add(`numValidation${n}`, `taxonomy/works/*.yaml (validation.status ${s})`, ok ? fmtInt(works.filter((w) => w.validation.status === s).length) : undefined);
   add("numWorksHardwareGT", "taxonomy/works/*.yaml (status stated, ground truth names hardware/measured)", ok ? fmtInt(works.filter((w) => w.validation.status === "stated" && /measur|hardware|real|silicon|GPU/i.test(w.validation.ground_truth) && !/simulat/i.test(w.validation.ground_truth)).length) : undefined);
   add("numWorksLlmWorkload", "taxonomy/works/*.yaml (workloads include LLM training or inference)", ok ? fmtInt(works.filter((w) => w.workloads.some((x) => /LLM/.test(x))).length) : undefined);
+  // Trends (paper Section "Trends"): works whose record (name, summary) names the topic, or whose outputs include it.
+  const text = (w: W) => [w.name, w.summary].join(" ");
+  const trend = (name: string, source: string, pick: (w: W) => boolean) => add(name, `taxonomy/works/*.yaml (${source})`, ok ? fmtInt(works.filter(pick).length) : undefined);
+  trend("numTrendEmulation", "hardware GPU, summary names emulation or unmodified frameworks", (w) => w.hardware.includes("GPU") && /emulat|unmodified/i.test(text(w)));
+  trend("numTrendMoe", "summary names MoE or mixture of experts", (w) => /\bMoE\b|mixture.of.experts|expert.parallel/i.test(text(w)));
+  trend("numTrendDisaggregation", "summary names disaggregated systems or serving", (w) => /disaggregat/i.test(text(w)));
+  trend("numTrendFpEight", "summary names FP8, low or mixed precision or quantisation", (w) => /FP8|low.precision|mixed.precision|quantiz/i.test(text(w)));
+  trend("numTrendEnergy", "outputs include energy", (w) => w.outputs.includes("energy"));
+  trend("numTrendCost", "outputs include cost", (w) => w.outputs.includes("cost"));
+  trend("numTrendEnergyLlm", "outputs include energy, workloads include LLM", (w) => w.outputs.includes("energy") && w.workloads.some((x) => /LLM/.test(x)));
+  trend("numTrendNeedsRealSystem", "decision.needs the real system", (w) => (w.decision?.needs ?? []).includes("the real system"));
   add("numBackgroundRefs", "taxonomy/background.yaml (entries)", tax.background.length ? fmtInt(tax.background.length) : undefined);
   const log = tax.searchLog?.value;
   add("numSearchQueries", "taxonomy/search-log.yaml (queries)", log ? fmtInt(log.queries.length) : undefined);
